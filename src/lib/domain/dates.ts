@@ -1,0 +1,85 @@
+/**
+ * Calendar rules. Every date that matters (a session's date, a report's month) is a Tokyo calendar
+ * date written `YYYY-MM-DD`; instants are ISO strings. Nothing here reads the machine's time zone.
+ */
+export const TIME_ZONE = 'Asia/Tokyo';
+
+export type IsoDate = string; // YYYY-MM-DD
+export type YearMonth = string; // YYYY-MM
+
+export const ISO_DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+export const YEAR_MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export function isValidIsoDate(value: string): boolean {
+	if (!ISO_DATE_RE.test(value)) return false;
+	const [y, m, d] = value.split('-').map(Number) as [number, number, number];
+	const dt = new Date(Date.UTC(y, m - 1, d));
+	return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
+}
+
+const tokyoDateFormat = new Intl.DateTimeFormat('en-CA', {
+	timeZone: TIME_ZONE,
+	year: 'numeric',
+	month: '2-digit',
+	day: '2-digit'
+});
+
+/** The Tokyo calendar date of an instant. */
+export function tokyoDate(instant: Date | number | string = Date.now()): IsoDate {
+	return tokyoDateFormat.format(new Date(instant));
+}
+
+/** `date` moved by `days` calendar days. */
+export function addDays(date: IsoDate, days: number): IsoDate {
+	const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+	return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** Fiscal year (年度): April to March, named by the year it starts in. 2027-03-31 is in 2026. */
+export function fiscalYear(date: IsoDate): number {
+	const y = Number(date.slice(0, 4));
+	const m = Number(date.slice(5, 7));
+	return m >= 4 ? y : y - 1;
+}
+
+export function fiscalYearRange(fy: number): { start: IsoDate; end: IsoDate } {
+	return { start: `${fy}-04-01`, end: `${fy + 1}-03-31` };
+}
+
+/** The twelve months of a fiscal year, April first. */
+export function fiscalYearMonths(fy: number): YearMonth[] {
+	return Array.from({ length: 12 }, (_, i) => {
+		const m = ((i + 3) % 12) + 1;
+		const y = m >= 4 ? fy : fy + 1;
+		return `${y}-${String(m).padStart(2, '0')}`;
+	});
+}
+
+/** `令和8年度`, or `2026年度` where the era cannot be named. */
+export function formatFiscalYearJa(fy: number): string {
+	// The fiscal year takes the era year of the calendar year it starts in, named by the era in
+	// force at the end of that calendar year: Heisei 31 became Reiwa 1 in May 2019, and FY2019
+	// (April 2019 – March 2020) is officially 令和元年度, not 平成31年度 nor 令和2年度.
+	const parts = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', {
+		timeZone: 'UTC',
+		era: 'long',
+		year: 'numeric'
+	}).formatToParts(new Date(Date.UTC(fy, 11, 31)));
+	const era = parts.find((p) => p.type === 'era')?.value;
+	const year = parts.find((p) => p.type === 'year')?.value;
+	if (!era || !year) return `${fy}年度`;
+	return `${era}${year === '1' ? '元' : year}年度`;
+}
+
+/** `2026年11月25日(水)`. */
+export function formatDateJa(date: IsoDate, opts: { era?: boolean } = {}): string {
+	const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+	return new Intl.DateTimeFormat(opts.era ? 'ja-JP-u-ca-japanese' : 'ja-JP', {
+		timeZone: 'UTC',
+		era: opts.era ? 'long' : undefined,
+		year: 'numeric',
+		month: 'long',
+		day: 'numeric',
+		weekday: 'short'
+	}).format(new Date(Date.UTC(y, m - 1, d)));
+}

@@ -1,0 +1,205 @@
+/**
+ * The entities of DESIGN.md as zod schemas, shared by the tablet and the centre. Each `*Data`
+ * schema is the record's content as it crosses the wire in a sync change (`data`); the envelope
+ * carries `id`, `hlc` and `deleted`. Schemas are strict: an unknown key is an error, not a
+ * silently dropped field.
+ */
+import { z } from 'zod';
+import { isCardCode } from './card-code';
+import { isValidIsoDate, YEAR_MONTH_RE } from './dates';
+import { HLC_RE } from './hlc';
+import { UUID_RE } from './ids';
+
+export const uuid = z.string().regex(UUID_RE, 'must be a UUID');
+export const hlcStamp = z.string().regex(HLC_RE, 'must be an hlc stamp');
+export const isoDate = z.string().refine(isValidIsoDate, 'must be a date YYYY-MM-DD');
+export const yearMonth = z.string().regex(YEAR_MONTH_RE, 'must be a year-month YYYY-MM');
+export const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM');
+export const instant = z.iso.datetime({ offset: true });
+export const cardCode = z.string().refine(isCardCode, 'must be a valid card code');
+const shortText = (max: number) => z.string().trim().max(max);
+
+export const PROGRAM_CODES = ['ohisama', 'nikoniko', 'nobinobi'] as const;
+export const programCode = z.enum(PROGRAM_CODES);
+export type ProgramCode = z.infer<typeof programCode>;
+
+export const programData = z.strictObject({
+	code: programCode,
+	nameJa: shortText(50).min(1),
+	outdoor: z.boolean(),
+	sort: z.int().min(0).max(1000)
+});
+
+export const siteData = z.strictObject({
+	programId: uuid,
+	nameJa: shortText(80).min(1),
+	/** The facility's public address or park name; never a family's. */
+	place: shortText(120),
+	outdoor: z.boolean(),
+	hasConsultant: z.boolean(),
+	active: z.boolean()
+});
+
+export const SESSION_STATUSES = ['scheduled', 'open', 'closed', 'cancelled'] as const;
+export const sessionStatus = z.enum(SESSION_STATUSES);
+export const CANCEL_REASONS = ['rain', 'weather', 'other'] as const;
+
+export const sessionData = z
+	.strictObject({
+		siteId: uuid,
+		date: isoDate,
+		startTime: timeOfDay,
+		endTime: timeOfDay,
+		status: sessionStatus,
+		cancelReason: z.enum(CANCEL_REASONS).nullable()
+	})
+	.refine((s) => s.startTime < s.endTime, { message: 'endTime must be after startTime', path: ['endTime'] })
+	.refine((s) => (s.status === 'cancelled') === (s.cancelReason !== null), {
+		message: 'a cancelled session needs a reason, and only a cancelled one',
+		path: ['cancelReason']
+	});
+
+export const HEARD_FROM = ['health_checkup', 'website', 'ward_newsletter', 'friend', 'poster', 'facility', 'passing_by', 'other'] as const;
+export const KIOSK_LANGUAGES = ['ja', 'en', 'zh', 'ko', 'vi'] as const;
+
+export const householdData = z
+	.strictObject({
+		cardCode,
+		/** How the kiosk greets the family; optional, never a legal name. */
+		nickname: shortText(20).nullable(),
+		areaKind: z.enum(['ward', 'outside']),
+		/** 町丁 within the ward, e.g. `本町2丁目`; null when outside the ward. */
+		town: shortText(40).nullable(),
+		heardFrom: z.enum(HEARD_FROM).nullable(),
+		consentVersion: shortText(20).min(1),
+		consentDate: isoDate,
+		registeredSiteId: uuid.nullable(),
+		language: z.enum(KIOSK_LANGUAGES),
+		cardPrintRequested: z.boolean()
+	})
+	.refine((h) => (h.areaKind === 'ward') === (h.town !== null), {
+		message: 'town is given exactly when the family lives in the ward',
+		path: ['town']
+	});
+
+export const childData = z.strictObject({
+	householdId: uuid,
+	birthYm: yearMonth,
+	nickname: shortText(20).nullable()
+});
+
+export const VISIT_METHODS = ['camera', 'scanner', 'typed', 'walkin', 'registration'] as const;
+export const bandCounts = z.strictObject({
+	age0: z.int().min(0).max(20),
+	age1: z.int().min(0).max(20),
+	age2: z.int().min(0).max(20),
+	age3plus: z.int().min(0).max(20),
+	school: z.int().min(0).max(20)
+});
+
+export const visitData = z
+	.strictObject({
+		sessionId: uuid,
+		/** Null for a walk-in, or for a card whose household has not reached this tablet yet. */
+		householdId: uuid.nullable(),
+		/** The card that was scanned; resolves the household later when it arrives by sync. */
+		cardCode: cardCode.nullable(),
+		childIds: z.array(uuid).max(20),
+		/** Children counted by band, for walk-ins (households' children are counted from childIds). */
+		walkInChildren: bandCounts.nullable(),
+		adults: z.int().min(0).max(20),
+		checkedInAt: instant,
+		checkedOutAt: instant.nullable(),
+		method: z.enum(VISIT_METHODS)
+	})
+	.refine((v) => (v.method === 'walkin') === (v.walkInChildren !== null), {
+		message: 'walk-ins, and only walk-ins, count children by band',
+		path: ['walkInChildren']
+	})
+	.refine((v) => v.method === 'walkin' || v.householdId !== null || v.cardCode !== null, {
+		message: 'a visit by a family names its household or card',
+		path: ['householdId']
+	});
+
+export const URGENCIES = ['normal', 'watch', 'urgent'] as const;
+export const FOLLOW_UPS = ['none', 'next_time', 'refer_centre', 'refer_health', 'refer_support', 'other'] as const;
+export const AGE_BAND_VALUES = ['age0', 'age1', 'age2', 'age3plus', 'school'] as const;
+
+export const consultationData = z.strictObject({
+	sessionId: uuid,
+	staffId: uuid,
+	householdId: uuid.nullable(),
+	childId: uuid.nullable(),
+	childAgeBand: z.enum(AGE_BAND_VALUES).nullable(),
+	topics: z.array(z.string().regex(/^[a-z][a-z0-9_]{1,40}$/)).min(1).max(15),
+	durationMin: z.int().min(1).max(240),
+	/** Sensitive. Sealed at rest on the tablet; purged there once the centre has it. */
+	note: z.string().max(2000),
+	urgency: z.enum(URGENCIES),
+	followUp: z.enum(FOLLOW_UPS),
+	followUpNote: shortText(200).nullable(),
+	consultedAt: instant
+});
+
+export const topicData = z.strictObject({
+	code: z.string().regex(/^[a-z][a-z0-9_]{1,40}$/),
+	labelJa: shortText(40).min(1),
+	sort: z.int().min(0).max(10_000),
+	active: z.boolean()
+});
+
+export const STAFF_ROLES = ['consultant', 'coordinator', 'admin'] as const;
+export const staffRole = z.enum(STAFF_ROLES);
+
+/** A tablet PIN hash: `pbkdf2-sha256$<iterations>$<salt b64url>$<hash b64url>`. */
+export const pinHash = z.string().regex(/^pbkdf2-sha256\$\d{4,7}\$[A-Za-z0-9_-]{16,}\$[A-Za-z0-9_-]{32,}$/);
+
+/** The roster as tablets see it: never a password hash. */
+export const staffData = z.strictObject({
+	displayName: shortText(40).min(1),
+	role: staffRole,
+	pinHash: pinHash.nullable(),
+	siteIds: z.array(uuid).max(50),
+	active: z.boolean()
+});
+
+export const DEVICE_STATES = ['active', 'retired', 'revoked'] as const;
+export const deviceInfo = z.strictObject({
+	id: uuid,
+	name: shortText(60).min(1),
+	siteIds: z.array(uuid),
+	enrolledAt: instant,
+	lastSeenAt: instant.nullable(),
+	state: z.enum(DEVICE_STATES)
+});
+
+export type ProgramData = z.infer<typeof programData>;
+export type SiteData = z.infer<typeof siteData>;
+export type SessionData = z.infer<typeof sessionData>;
+export type HouseholdData = z.infer<typeof householdData>;
+export type ChildData = z.infer<typeof childData>;
+export type VisitData = z.infer<typeof visitData>;
+export type ConsultationData = z.infer<typeof consultationData>;
+export type TopicData = z.infer<typeof topicData>;
+export type StaffData = z.infer<typeof staffData>;
+export type DeviceInfo = z.infer<typeof deviceInfo>;
+export type BandCounts = z.infer<typeof bandCounts>;
+
+/** The default consultation topics (centre can add more). */
+export const DEFAULT_TOPICS: ReadonlyArray<{ code: string; labelJa: string }> = [
+	{ code: 'growth', labelJa: '発育・発達' },
+	{ code: 'language', labelJa: 'ことば' },
+	{ code: 'feeding', labelJa: '授乳・食事' },
+	{ code: 'sleep', labelJa: '睡眠' },
+	{ code: 'toileting', labelJa: '排泄' },
+	{ code: 'habits', labelJa: '生活習慣' },
+	{ code: 'illness', labelJa: '病気・けが・アレルギー' },
+	{ code: 'parenting', labelJa: 'しつけ・育児方法' },
+	{ code: 'play', labelJa: '遊び' },
+	{ code: 'childcare', labelJa: '保育園・幼稚園' },
+	{ code: 'family', labelJa: '家族関係' },
+	{ code: 'parent_health', labelJa: '保護者自身の健康' },
+	{ code: 'finances', labelJa: '経済的な困りごと' },
+	{ code: 'safety', labelJa: '虐待の心配' },
+	{ code: 'other', labelJa: 'その他' }
+];

@@ -1,0 +1,55 @@
+/**
+ * Building pull pages. A device sees: all programs, topics and staff; its own sites and their
+ * sessions; every household's card code and children (so a card works at any site); and the visits
+ * of its sites' current sessions made by other tablets (so two tablets at one site share today's
+ * list). Rows the device itself wrote last are not sent back to it. Consultations never flow down.
+ */
+import { addDays, tokyoDate } from '$lib/domain/dates';
+import type { Change, PullResponse } from '$lib/sync/protocol';
+import type { Store } from '../db/store';
+import type { Device } from '../auth/devices';
+import { takeReadLock } from './records';
+
+const COLS = `id::text as id, hlc, deleted, data, seq`;
+/** How many days around today a site's visits are shared between its tablets. */
+export const SHARED_VISIT_DAYS = 1;
+
+export async function buildPull(store: Store, device: Device, since: string, limit: number, now: number = Date.now()): Promise<PullResponse> {
+	return store.transaction(async (tx) => {
+		// Waits for pushes in flight: after it, every sequence number taken so far is committed or
+		// rolled back, so the page's upper bound cannot skip a row that is about to appear.
+		await takeReadLock(tx);
+		const hi = await tx.query<{ hi: string }>(`select (case when is_called then last_value else 0 end)::text as hi from sync_seq`);
+		const high = hi.rows[0]!.hi;
+		const today = tokyoDate(now);
+		const params = [since, high, device.siteIds, device.id, addDays(today, -SHARED_VISIT_DAYS), addDays(today, SHARED_VISIT_DAYS), limit + 1];
+		const window = `seq > $1::bigint and seq <= $2::bigint`;
+		const notMine = `origin_device is distinct from $4::uuid`;
+		const r = await tx.query<{ t: Change['table']; id: string; hlc: string; deleted: boolean; data: unknown; seq: string }>(
+			`select t, id, hlc, deleted, data, seq::text as seq from (
+			   select 'programs' as t, ${COLS} from programs where ${window}
+			   union all select 'sites', ${COLS} from sites where ${window} and id = any($3::uuid[])
+			   union all select 'sessions', ${COLS} from sessions where ${window} and site_id = any($3::uuid[]) and ${notMine}
+			   union all select 'topics', ${COLS} from topics where ${window}
+			   union all select 'staff', ${COLS} from staff where ${window}
+			   union all select 'households', ${COLS} from households where ${window} and ${notMine}
+			   union all select 'children', ${COLS} from children where ${window} and ${notMine}
+			   union all select 'visits', v.id::text, v.hlc, v.deleted, v.data, v.seq from visits v
+			     join sessions s on s.id = v.session_id
+			     where v.seq > $1::bigint and v.seq <= $2::bigint and v.origin_device is distinct from $4::uuid
+			       and s.site_id = any($3::uuid[]) and s.session_date between $5 and $6
+			 ) page order by page.seq limit $7`,
+			params
+		);
+		const more = r.rows.length > limit;
+		const rows = more ? r.rows.slice(0, limit) : r.rows;
+		const cursor = more ? rows[rows.length - 1]!.seq : high;
+		await tx.query('update devices set last_seen_at = now() where id = $1', [device.id]);
+		return {
+			changes: rows.map((row) => ({ table: row.t, id: row.id, hlc: row.hlc, deleted: row.deleted, data: row.data }) as Change),
+			cursor: BigInt(cursor) < BigInt(since) ? since : cursor,
+			more,
+			devicePushed: device.pushedCount
+		};
+	});
+}

@@ -1,0 +1,160 @@
+/**
+ * Sync protocol v1, shared by the tablet and the centre (DESIGN.md "Sync protocol").
+ */
+import { z } from 'zod';
+import {
+	childData,
+	consultationData,
+	hlcStamp,
+	householdData,
+	programData,
+	sessionData,
+	siteData,
+	staffData,
+	topicData,
+	uuid,
+	visitData
+} from '$lib/domain/schemas';
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_PUSH_CHANGES = 500;
+export const MAX_PUSH_BYTES = 1024 * 1024;
+export const DEFAULT_PULL_LIMIT = 1000;
+export const MAX_PULL_LIMIT = 5000;
+
+/** Every table that syncs, in the order a tablet applies a pulled page's rows (parents first). */
+export const SYNC_TABLES = [
+	'programs',
+	'sites',
+	'sessions',
+	'topics',
+	'staff',
+	'households',
+	'children',
+	'visits',
+	'consultations'
+] as const;
+export type SyncTable = (typeof SYNC_TABLES)[number];
+
+/** Tables a tablet may write. The rest is reference data that only flows down. */
+export const PUSHABLE_TABLES = ['sessions', 'households', 'children', 'visits', 'consultations'] as const;
+export type PushableTable = (typeof PUSHABLE_TABLES)[number];
+
+/** Tables that flow down to tablets. Consultations never do: a tablet keeps only what it needs. */
+export const PULLED_TABLES = ['programs', 'sites', 'sessions', 'topics', 'staff', 'households', 'children', 'visits'] as const;
+
+export function isPushable(table: SyncTable): table is PushableTable {
+	return (PUSHABLE_TABLES as readonly string[]).includes(table);
+}
+
+export const TABLE_SCHEMAS = {
+	programs: programData,
+	sites: siteData,
+	sessions: sessionData,
+	topics: topicData,
+	staff: staffData,
+	households: householdData,
+	children: childData,
+	visits: visitData,
+	consultations: consultationData
+} as const satisfies Record<SyncTable, z.ZodType>;
+
+export type TableData = { [T in SyncTable]: z.infer<(typeof TABLE_SCHEMAS)[T]> };
+
+/** The envelope of one change. `data` is checked per table, so one bad record rejects only itself. */
+export const changeEnvelope = z.strictObject({
+	table: z.enum(SYNC_TABLES),
+	id: uuid,
+	hlc: hlcStamp,
+	deleted: z.boolean(),
+	data: z.unknown()
+});
+export type ChangeEnvelope = z.infer<typeof changeEnvelope>;
+
+export interface Change<T extends SyncTable = SyncTable> {
+	table: T;
+	id: string;
+	hlc: string;
+	deleted: boolean;
+	data: TableData[T];
+}
+
+export const pushRequest = z.strictObject({
+	protocol: z.number().int(),
+	changes: z.array(z.unknown())
+});
+
+export const PUSH_STATUSES = ['applied', 'duplicate', 'stale', 'rejected'] as const;
+export type PushStatus = (typeof PUSH_STATUSES)[number];
+
+export interface PushResult {
+	id: string;
+	status: PushStatus;
+	error?: { code: string; message: string };
+}
+
+export interface PushResponse {
+	results: PushResult[];
+}
+
+export const pushResponse = z.object({
+	results: z.array(
+		z.object({
+			id: z.string(),
+			status: z.enum(PUSH_STATUSES),
+			error: z.object({ code: z.string(), message: z.string() }).optional()
+		})
+	)
+});
+
+/** Cursors are the centre's sequence numbers, as decimal strings; never tablet clocks. */
+export const cursor = z.string().regex(/^(0|[1-9]\d{0,18})$/, 'must be a cursor from a previous pull');
+
+export const pullQuery = z.strictObject({
+	since: cursor.default('0'),
+	limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT)
+});
+
+export interface PullResponse {
+	changes: Change[];
+	cursor: string;
+	more: boolean;
+	/** How many changes this device has ever had applied at the centre (eviction warning). */
+	devicePushed: number;
+}
+
+export const pullResponse = z.object({
+	changes: z.array(
+		z.object({
+			table: z.enum(SYNC_TABLES),
+			id: z.string(),
+			hlc: z.string(),
+			deleted: z.boolean(),
+			data: z.unknown()
+		})
+	),
+	cursor,
+	more: z.boolean(),
+	devicePushed: z.number().int().min(0)
+});
+
+export const enrollRequest = z.strictObject({
+	code: z.string().trim().min(1).max(40),
+	name: z.string().trim().min(1).max(60)
+});
+
+export interface EnrollResponse {
+	deviceId: string;
+	token: string;
+	name: string;
+	sites: { id: string; nameJa: string; programId: string }[];
+}
+
+/**
+ * The merge rule, the same on both ends: a version replaces another when its stamp is greater.
+ * Stamps are unique per change (they carry the device id and a counter), so there are no ties
+ * between different changes; an equal stamp is the same change seen again.
+ */
+export function wins(incoming: string, stored: string | null | undefined): boolean {
+	return stored == null || incoming > stored;
+}

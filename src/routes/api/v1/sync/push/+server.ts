@@ -1,0 +1,16 @@
+import { json } from '@sveltejs/kit';
+import { MAX_PUSH_BYTES, type PushResponse } from '$lib/sync/protocol';
+import { api, methodNotAllowed, readJson } from '$lib/server/http';
+import { getStore } from '$lib/server/db';
+import { authenticateDevice } from '$lib/server/auth/devices';
+import { applyPush, parsePushBody } from '$lib/server/sync/push';
+
+export const POST = api(async ({ request }) => {
+	const store = await getStore();
+	const device = await authenticateDevice(store, request.headers.get('authorization'), 'push');
+	const changes = parsePushBody(await readJson(request, MAX_PUSH_BYTES));
+	const results = await applyPush(store, device, changes);
+	return json({ results } satisfies PushResponse);
+});
+
+export const fallback = methodNotAllowed;

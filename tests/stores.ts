@@ -1,0 +1,58 @@
+/**
+ * The stores server tests run against: embedded PGlite always, and a PostgreSQL server as well
+ * when TEST_DATABASE_URL is set (each test file then gets a schema of its own).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type Store } from '../src/lib/server/db/store';
+import { migrate } from '../src/lib/server/db/migrate';
+
+export interface TestStore {
+	name: 'pglite' | 'postgres';
+	open(): Promise<Store>;
+	/** Remove everything the store left behind. */
+	dispose(): Promise<void>;
+}
+
+export function testStores(): TestStore[] {
+	const list: TestStore[] = [];
+	let dir: string | null = null;
+	list.push({
+		name: 'pglite',
+		async open() {
+			dir ??= mkdtempSync(join(tmpdir(), 'hiroba-test-'));
+			const s = await openStore({ kind: 'pglite', dataDir: dir });
+			await migrate(s);
+			return s;
+		},
+		async dispose() {
+			if (dir) rmSync(dir, { recursive: true, force: true });
+			dir = null;
+		}
+	});
+	const url = process.env.TEST_DATABASE_URL;
+	if (url) {
+		const schema = `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+		list.push({
+			name: 'postgres',
+			async open() {
+				const s = await openStore({ kind: 'postgres', url, schema });
+				await migrate(s);
+				return s;
+			},
+			async dispose() {
+				const s = await openStore({ kind: 'postgres', url });
+				await s.exec(`drop schema if exists ${schema} cascade`);
+				await s.close();
+			}
+		});
+	}
+	return list;
+}
+
+/** Empty every table, keeping the schema: cheaper than a new store between property-test runs. */
+export async function truncateAll(store: Store): Promise<void> {
+	const r = await store.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = current_schema() and tablename <> 'schema_migrations'`);
+	await store.exec(`truncate ${r.rows.map((x) => `"${x.tablename}"`).join(', ')}`);
+}
