@@ -1,0 +1,97 @@
+/**
+ * The tablet's database: one Dexie class holding the whole schema history (add a `version(n)` below
+ * the last one; never edit an old one). Synced tables hold rows as `{ ...data, id, hlc, deleted }`;
+ * a deletion is kept as a tombstone row so the merge rule can still compare stamps.
+ *
+ * Local-only tables: `outbox` (changes not yet acknowledged by the centre) and `meta` (device
+ * credentials, pull cursor, clock state). They never sync.
+ */
+import Dexie, { type DexieOptions, type Table } from 'dexie';
+import type { PushableTable, SyncTable, TableData } from '$lib/sync/protocol';
+
+export interface SyncMeta {
+	id: string;
+	hlc: string;
+	deleted: boolean;
+}
+
+export type Row<T extends SyncTable> = TableData[T] & SyncMeta;
+
+export interface OutboxEntry {
+	seq?: number;
+	table: PushableTable;
+	id: string;
+	hlc: string;
+	deleted: boolean;
+	data: unknown;
+	/** pending: waiting to be pushed. rejected: the centre refused it; kept for staff to see. */
+	state: 'pending' | 'rejected';
+	error?: { code: string; message: string };
+	createdAt: number;
+}
+
+export interface MetaEntry {
+	key: string;
+	value: unknown;
+}
+
+export class HirobaDB extends Dexie {
+	programs!: Table<Row<'programs'>, string>;
+	sites!: Table<Row<'sites'>, string>;
+	sessions!: Table<Row<'sessions'>, string>;
+	topics!: Table<Row<'topics'>, string>;
+	staff!: Table<Row<'staff'>, string>;
+	households!: Table<Row<'households'>, string>;
+	children!: Table<Row<'children'>, string>;
+	visits!: Table<Row<'visits'>, string>;
+	consultations!: Table<Row<'consultations'>, string>;
+	/** Local-only. */
+	outbox!: Table<OutboxEntry, number>;
+	/** Local-only. */
+	meta!: Table<MetaEntry, string>;
+
+	constructor(name = 'hiroba', options?: DexieOptions) {
+		super(name, options);
+		this.version(1).stores({
+			programs: 'id',
+			sites: 'id, programId',
+			sessions: 'id, siteId, date',
+			topics: 'id',
+			staff: 'id',
+			households: 'id, cardCode',
+			children: 'id, householdId',
+			visits: 'id, sessionId, householdId, cardCode',
+			consultations: 'id, sessionId',
+			outbox: '++seq, [table+id], state',
+			meta: 'key'
+		});
+	}
+
+	syncTable<T extends SyncTable>(table: T): Table<Row<T>, string> {
+		return this.table(table) as Table<Row<T>, string>;
+	}
+
+	async getMeta<T>(key: string): Promise<T | undefined> {
+		return (await this.meta.get(key))?.value as T | undefined;
+	}
+
+	async setMeta(key: string, value: unknown): Promise<void> {
+		await this.meta.put({ key, value });
+	}
+}
+
+export const META = {
+	device: 'device',
+	cursor: 'cursor',
+	clock: 'clock',
+	hasPushed: 'hasPushed',
+	lastSuccessAt: 'lastSuccessAt'
+} as const;
+
+export interface DeviceCredentials {
+	deviceId: string;
+	token: string;
+	name: string;
+	sites: { id: string; nameJa: string; programId: string }[];
+	enrolledAt: string;
+}

@@ -1,0 +1,66 @@
+/**
+ * Every local write of a synced record goes through here: the row and its outbox entry commit in
+ * one Dexie transaction, together with the clock state, so a write is never saved without being
+ * queued for the centre, nor queued without being saved.
+ *
+ * Offline: the write lands in IndexedDB at once and waits in the outbox; the sync engine pushes it
+ * when the centre can be reached. Nothing here needs the network.
+ */
+import { HlcClock, type HlcState } from '$lib/domain/hlc';
+import { TABLE_SCHEMAS, type PushableTable, type TableData } from '$lib/sync/protocol';
+import { META, type DeviceCredentials, type HirobaDB, type OutboxEntry, type Row } from './db';
+
+export interface WriteOptions {
+	deleted?: boolean;
+	/** The clock's physical time source (tests give each tablet its own). */
+	now?: () => number;
+}
+
+export class NotEnrolledError extends Error {
+	constructor() {
+		super('this tablet is not enrolled');
+	}
+}
+
+/** Save one record (create, edit or delete) and queue it for the centre. */
+export async function saveRecord<T extends PushableTable>(db: HirobaDB, table: T, id: string, data: TableData[T], opts: WriteOptions = {}): Promise<Row<T>> {
+	const [row] = await saveRecords(db, table, [{ id, data, deleted: opts.deleted }], opts);
+	return row!;
+}
+
+/** Save several records of one table in one transaction (registration, bulk import). */
+export async function saveRecords<T extends PushableTable>(
+	db: HirobaDB,
+	table: T,
+	items: Array<{ id: string; data: TableData[T]; deleted?: boolean }>,
+	opts: Pick<WriteOptions, 'now'> = {}
+): Promise<Row<T>[]> {
+	const schema = TABLE_SCHEMAS[table];
+	// Validate before touching the database: a bad record is refused and changes nothing.
+	const parsed = items.map((item) => ({ ...item, data: schema.parse(item.data) as TableData[T] }));
+	return db.transaction('rw', [db.syncTable(table), db.outbox, db.meta], async () => {
+		const device = await db.getMeta<DeviceCredentials>(META.device);
+		if (!device) throw new NotEnrolledError();
+		const clock = new HlcClock(device.deviceId.replace(/-/g, ''), (await db.getMeta<HlcState>(META.clock)) ?? undefined, opts.now);
+		const rows: Row<T>[] = [];
+		const entries: OutboxEntry[] = [];
+		const now = Date.now();
+		for (const item of parsed) {
+			const hlc = clock.tick();
+			const deleted = item.deleted ?? false;
+			rows.push({ ...item.data, id: item.id, hlc, deleted } as Row<T>);
+			entries.push({ table, id: item.id, hlc, deleted, data: item.data, state: 'pending', createdAt: now });
+		}
+		// One pending entry per record: an older unsent version is replaced by the newer one.
+		const stale = await db.outbox
+			.where('[table+id]')
+			.anyOf(parsed.map((p) => [table, p.id]))
+			.filter((e) => e.state === 'pending')
+			.primaryKeys();
+		await db.outbox.bulkDelete(stale);
+		await db.syncTable(table).bulkPut(rows);
+		await db.outbox.bulkAdd(entries);
+		await db.setMeta(META.clock, clock.state);
+		return rows;
+	});
+}

@@ -1,0 +1,190 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import {
+	addDays,
+	fiscalYear,
+	fiscalYearMonths,
+	fiscalYearRange,
+	formatDateJa,
+	formatFiscalYearJa,
+	isValidIsoDate,
+	ISO_DATE_RE,
+	TIME_ZONE,
+	tokyoDate,
+	YEAR_MONTH_RE
+} from './dates';
+
+describe('fiscalYear', () => {
+	it('starts on April 1', () => {
+		expect(fiscalYear('2026-03-31')).toBe(2025);
+		expect(fiscalYear('2026-04-01')).toBe(2026);
+		expect(fiscalYear('2026-12-31')).toBe(2026);
+		expect(fiscalYear('2027-01-01')).toBe(2026);
+		expect(fiscalYear('2027-03-31')).toBe(2026);
+		expect(fiscalYear('2027-04-01')).toBe(2027);
+	});
+
+	it('puts every date inside its fiscal year range and months (property)', () => {
+		fc.assert(
+			fc.property(fc.integer({ min: -40_000, max: 40_000 }), (offset) => {
+				const d = addDays('2026-04-01', offset);
+				const fy = fiscalYear(d);
+				const { start, end } = fiscalYearRange(fy);
+				expect(start <= d && d <= end).toBe(true);
+				expect(fiscalYearMonths(fy)).toContain(d.slice(0, 7));
+			}),
+			{ numRuns: 2000 }
+		);
+	});
+});
+
+describe('fiscalYearRange / fiscalYearMonths', () => {
+	it('runs April 1 to March 31', () => {
+		expect(fiscalYearRange(2026)).toEqual({ start: '2026-04-01', end: '2027-03-31' });
+		expect(fiscalYearRange(2019)).toEqual({ start: '2019-04-01', end: '2020-03-31' });
+	});
+
+	it('lists April..March', () => {
+		expect(fiscalYearMonths(2026)).toEqual([
+			'2026-04',
+			'2026-05',
+			'2026-06',
+			'2026-07',
+			'2026-08',
+			'2026-09',
+			'2026-10',
+			'2026-11',
+			'2026-12',
+			'2027-01',
+			'2027-02',
+			'2027-03'
+		]);
+		for (const ym of fiscalYearMonths(1999)) expect(ym).toMatch(YEAR_MONTH_RE);
+	});
+});
+
+describe('formatFiscalYearJa', () => {
+	it('names the fiscal year in the Japanese era', () => {
+		expect(formatFiscalYearJa(2026)).toBe('令和8年度');
+		expect(formatFiscalYearJa(2025)).toBe('令和7年度');
+		expect(formatFiscalYearJa(2020)).toBe('令和2年度');
+		expect(formatFiscalYearJa(2018)).toBe('平成30年度');
+	});
+
+	it('calls FY2019 令和元年度, though it began in Heisei 31', () => {
+		expect(formatFiscalYearJa(2019)).toBe('令和元年度');
+	});
+
+	it('handles the Showa/Heisei change the same way', () => {
+		expect(formatFiscalYearJa(1988)).toBe('昭和63年度');
+		expect(formatFiscalYearJa(1989)).toBe('平成元年度');
+	});
+});
+
+describe('tokyoDate', () => {
+	it('uses the Tokyo calendar date (UTC+9)', () => {
+		expect(TIME_ZONE).toBe('Asia/Tokyo');
+		expect(tokyoDate('2026-11-24T15:30:00Z')).toBe('2026-11-25');
+		expect(tokyoDate('2026-11-24T14:59:59.999Z')).toBe('2026-11-24');
+		expect(tokyoDate('2026-11-24T15:00:00Z')).toBe('2026-11-25');
+		expect(tokyoDate('2026-12-31T15:00:00Z')).toBe('2027-01-01');
+		expect(tokyoDate('2026-11-25T00:30:00+09:00')).toBe('2026-11-25');
+	});
+
+	it('takes a Date or epoch milliseconds', () => {
+		expect(tokyoDate(new Date('2026-11-24T15:30:00Z'))).toBe('2026-11-25');
+		expect(tokyoDate(Date.UTC(2026, 10, 24, 15, 30))).toBe('2026-11-25');
+		expect(tokyoDate(Date.UTC(2026, 10, 24, 14, 30))).toBe('2026-11-24');
+	});
+
+	it('defaults to now', () => {
+		const before = tokyoDate(Date.now());
+		const now = tokyoDate();
+		const after = tokyoDate(Date.now());
+		expect(now).toMatch(ISO_DATE_RE);
+		expect(now >= before && now <= after).toBe(true);
+	});
+});
+
+describe('addDays', () => {
+	it('crosses months, years and leap days', () => {
+		expect(addDays('2026-11-25', 0)).toBe('2026-11-25');
+		expect(addDays('2026-01-31', 1)).toBe('2026-02-01');
+		expect(addDays('2026-04-30', 1)).toBe('2026-05-01');
+		expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+		expect(addDays('2027-01-01', -1)).toBe('2026-12-31');
+		expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+		expect(addDays('2028-02-29', 1)).toBe('2028-03-01');
+		expect(addDays('2027-02-28', 1)).toBe('2027-03-01');
+		expect(addDays('2028-03-01', -1)).toBe('2028-02-29');
+		expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+		expect(addDays('2100-02-28', 1)).toBe('2100-03-01');
+		expect(addDays('2000-02-28', 1)).toBe('2000-02-29');
+		expect(addDays('2026-04-01', 365)).toBe('2027-04-01');
+		expect(addDays('2027-04-01', 366)).toBe('2028-04-01');
+		expect(addDays('2026-11-25', -330)).toBe('2025-12-30');
+	});
+
+	it('is undone by the opposite step and always gives a valid date (property)', () => {
+		fc.assert(
+			fc.property(fc.integer({ min: -50_000, max: 50_000 }), fc.integer({ min: -1000, max: 1000 }), (a, b) => {
+				const d = addDays('2026-11-25', a);
+				expect(isValidIsoDate(d)).toBe(true);
+				expect(addDays(addDays(d, b), -b)).toBe(d);
+				expect(addDays(d, 1) > d).toBe(true);
+			}),
+			{ numRuns: 2000 }
+		);
+	});
+});
+
+describe('isValidIsoDate', () => {
+	it('accepts real dates', () => {
+		for (const d of ['2028-02-29', '2000-02-29', '2026-12-31', '2026-04-30', '2026-01-01', '2026-11-25']) {
+			expect(isValidIsoDate(d), d).toBe(true);
+		}
+	});
+
+	it('refuses impossible dates and other shapes', () => {
+		for (const d of [
+			'2026-02-30',
+			'2026-02-29',
+			'2100-02-29',
+			'2026-04-31',
+			'2026-01-32',
+			'2026-13-01',
+			'2026-00-10',
+			'2026-01-00',
+			'2026-1-05',
+			'26-01-05',
+			' 2026-01-01',
+			'2026-01-01T00:00',
+			'2026/01/01',
+			''
+		]) {
+			expect(isValidIsoDate(d), d).toBe(false);
+		}
+	});
+});
+
+describe('formatDateJa', () => {
+	it('writes the Japanese date with the weekday', () => {
+		const s = formatDateJa('2026-11-25');
+		expect(s).toContain('2026年11月25日');
+		expect(s).toContain('(水)');
+		expect(s).toBe('2026年11月25日(水)');
+		expect(formatDateJa('2026-04-01')).toBe('2026年4月1日(水)');
+		expect(formatDateJa('2027-01-03')).toBe('2027年1月3日(日)');
+	});
+
+	it('writes the era when asked', () => {
+		expect(formatDateJa('2026-11-25', { era: true })).toBe('令和8年11月25日(水)');
+		expect(formatDateJa('2019-04-30', { era: true })).toBe('平成31年4月30日(火)');
+		expect(formatDateJa('2019-05-01', { era: true })).toBe('令和元年5月1日(水)');
+	});
+
+	it('does not shift the date by time zone at the day edges', () => {
+		expect(formatDateJa('2026-01-01')).toBe('2026年1月1日(木)');
+		expect(formatDateJa('2026-12-31')).toBe('2026年12月31日(木)');
+	});
+});

@@ -1,0 +1,591 @@
+/**
+ * Fictional demo data for an empty store (DESIGN.md "Running it": `npm start` on an empty store
+ * loads it and prints the demo sign-ins). Everything here is invented: the ward (ひろば区), its
+ * 町丁, parks and halls, the families (card codes and birth year-months only) and the staff. No real
+ * person's name and no real address appears.
+ *
+ * The calendar content (sites, sessions, households, children, visits, card codes) is a pure
+ * function of `seed` and `now`, drawn from a small deterministic PRNG; record ids are UUIDv7 and
+ * PIN/password hashes are salted, so those differ between runs. All synced rows are written through
+ * `writeCentreRecords` (schema check, stamps, sync lock) in one transaction.
+ */
+import { ageBandAt, type AgeBand } from '$lib/domain/age-band';
+import { makeCardCode } from '$lib/domain/card-code';
+import { addDays, tokyoDate, type IsoDate, type YearMonth } from '$lib/domain/dates';
+import { uuidv7 } from '$lib/domain/ids';
+import { hashPin } from '$lib/domain/pin';
+import {
+	DEFAULT_TOPICS,
+	type BandCounts,
+	type ChildData,
+	type HouseholdData,
+	type ProgramCode,
+	type ProgramData,
+	type SessionData,
+	type SiteData,
+	type StaffData,
+	type TopicData,
+	type VisitData
+} from '$lib/domain/schemas';
+import type { SyncTable, TableData } from '$lib/sync/protocol';
+import { hashPassword } from '../auth/passwords';
+import type { Queryable, Store } from '../db/store';
+import { takeWriteLock, writeCentreRecords } from '../sync/records';
+
+export const DEMO_WARD_NAME = 'ひろば区';
+
+/** Fictional neighbourhoods of the fictional ward: a stem for facility names and its 町丁. */
+const AREAS: ReadonlyArray<{ stem: string; towns: readonly string[] }> = [
+	{ stem: '本町', towns: ['本町1丁目', '本町2丁目', '本町3丁目'] },
+	{ stem: '若葉', towns: ['若葉町1丁目', '若葉町2丁目'] },
+	{ stem: '桜台', towns: ['桜台1丁目', '桜台2丁目', '桜台3丁目'] },
+	{ stem: '緑が丘', towns: ['緑が丘1丁目', '緑が丘2丁目'] },
+	{ stem: '星見', towns: ['星見町'] },
+	{ stem: '虹ヶ丘', towns: ['虹ヶ丘1丁目', '虹ヶ丘2丁目'] },
+	{ stem: '川辺', towns: ['川辺町1丁目', '川辺町2丁目'] },
+	{ stem: '風見', towns: ['風見町'] },
+	{ stem: '東ひろば', towns: ['東ひろば1丁目', '東ひろば2丁目', '東ひろば3丁目'] },
+	{ stem: '西ひろば', towns: ['西ひろば1丁目', '西ひろば2丁目'] },
+	{ stem: '南ひろば', towns: ['南ひろば'] },
+	{ stem: '北ひろば', towns: ['北ひろば1丁目', '北ひろば2丁目'] },
+	{ stem: '小鳥台', towns: ['小鳥台'] },
+	{ stem: '花咲', towns: ['花咲町'] },
+	{ stem: '松風', towns: ['松風町'] },
+	{ stem: '月見台', towns: ['月見台1丁目', '月見台2丁目'] },
+	{ stem: 'ひだまり', towns: ['ひだまり町'] },
+	{ stem: '木の実', towns: ['木の実町'] },
+	{ stem: '鈴かけ台', towns: ['鈴かけ台'] },
+	{ stem: '夢見ヶ丘', towns: ['夢見ヶ丘'] },
+	{ stem: '青空', towns: ['青空町'] },
+	{ stem: 'すずらん', towns: ['すずらん町'] }
+];
+type Area = (typeof AREAS)[number];
+
+/** The 町丁 of the demo ward: what a household's `town` is drawn from. */
+export const DEMO_TOWNS: readonly string[] = AREAS.flatMap((a) => a.towns);
+
+const PROGRAMS: ReadonlyArray<ProgramData> = [
+	{ code: 'ohisama', nameJa: 'おひさまぴよぴよ', outdoor: true, sort: 1 },
+	{ code: 'nikoniko', nameJa: 'にこにこ', outdoor: false, sort: 2 },
+	{ code: 'nobinobi', nameJa: 'のびのびひろば', outdoor: false, sort: 3 }
+];
+
+const SITE_COUNTS = { ohisama: 8, nikoniko: 17, nobinobi: 5 } as const;
+const NIKONIKO_HALLS = 11; // 児童館; the other 6 nikoniko sites are 学童クラブ室
+const CONSULTANT_SITES = 4;
+const PARK_SUFFIXES = ['公園', '中央公園', 'ふれあい公園', '児童遊園', 'どんぐり公園', '原っぱ公園'];
+const NOBINOBI_PLACES = ['子ども家庭支援センター', '保健相談所 多目的室', '地域センター 和室', 'ふれあい館', '子育てプラザ'];
+const TIMES: Record<ProgramCode, { start: string; end: string }> = {
+	ohisama: { start: '10:00', end: '11:30' },
+	nikoniko: { start: '10:00', end: '12:00' },
+	nobinobi: { start: '10:00', end: '11:30' }
+};
+const DAYS_BEFORE = 14;
+const DAYS_AFTER = 21;
+
+const FAMILY_NICKNAMES = ['はるママ', 'そうたパパ', 'ゆいママ', 'りくパパ', 'めいママ', 'こうママ', 'あおいママ', 'ひなたパパ', 'さくママ', 'けいパパ'];
+const CHILD_NICKNAMES = ['はーちゃん', 'そうくん', 'ゆいちゃん', 'りっくん', 'めいちゃん', 'こうくん'];
+
+const DEMO_STAFF: ReadonlyArray<{ displayName: string; role: StaffData['role']; pin: string; loginName: string | null; password: string | null }> = [
+	{ displayName: '相談員 山田', role: 'consultant', pin: '1234', loginName: null, password: null },
+	{ displayName: '相談員 川村', role: 'consultant', pin: '2345', loginName: null, password: null },
+	{ displayName: '相談員 森下', role: 'consultant', pin: '3456', loginName: null, password: null },
+	{ displayName: '相談員 小林', role: 'consultant', pin: '4567', loginName: null, password: null },
+	{ displayName: '相談員 中島', role: 'consultant', pin: '5678', loginName: null, password: null },
+	{ displayName: '相談員 藤原', role: 'consultant', pin: '6789', loginName: null, password: null },
+	{ displayName: 'コーディネーター 高橋', role: 'coordinator', pin: '7890', loginName: 'coordinator1', password: 'hiroba-demo-1' },
+	{ displayName: 'コーディネーター 石井', role: 'coordinator', pin: '8901', loginName: 'coordinator2', password: 'hiroba-demo-2' },
+	{ displayName: '管理者 松本', role: 'admin', pin: '9012', loginName: 'admin', password: 'hiroba-admin-1' }
+];
+
+export interface DemoSummary {
+	programs: number;
+	sites: { ohisama: number; nikoniko: number; nobinobi: number };
+	sessions: number;
+	households: number;
+	children: number;
+	visits: number;
+	staff: Array<{ id: string; displayName: string; role: string; pin: string; loginName: string | null; password: string | null; siteIds: string[] }>;
+	/** Sites worth enrolling a demo tablet for: a nikoniko hall with a consultant and a session today. */
+	firstSiteIds: string[];
+}
+
+export class DemoStoreNotEmptyError extends Error {
+	constructor() {
+		super('the store already holds programs; demo data is only loaded into an empty store');
+	}
+}
+
+/** True when the store has no programs at all: a store that has never been set up. */
+export async function isStoreEmpty(store: Queryable): Promise<boolean> {
+	const r = await store.query<{ present: boolean }>('select exists (select 1 from programs) as present');
+	return !r.rows[0]?.present;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic randomness
+
+/** mulberry32: a tiny, fast 32-bit PRNG; plenty for invented data, never for secrets. */
+function mulberry32(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+class Rng {
+	readonly next: () => number;
+	constructor(seed: number) {
+		this.next = mulberry32(seed);
+	}
+	/** Integer in [min, max], both included. */
+	int(min: number, max: number): number {
+		return min + Math.floor(this.next() * (max - min + 1));
+	}
+	chance(p: number): boolean {
+		return this.next() < p;
+	}
+	pick<T>(items: readonly T[]): T {
+		if (items.length === 0) throw new Error('pick from an empty list');
+		return items[Math.floor(this.next() * items.length)]!;
+	}
+	shuffle<T>(items: readonly T[]): T[] {
+		const out = items.slice();
+		for (let i = out.length - 1; i > 0; i--) {
+			const j = Math.floor(this.next() * (i + 1));
+			[out[i], out[j]] = [out[j]!, out[i]!];
+		}
+		return out;
+	}
+	weighted<T>(entries: ReadonlyArray<readonly [T, number]>): T {
+		const total = entries.reduce((s, [, w]) => s + w, 0);
+		let x = this.next() * total;
+		for (const [value, w] of entries) {
+			x -= w;
+			if (x < 0) return value;
+		}
+		return entries[entries.length - 1]![0];
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar helpers (Tokyo dates as `YYYY-MM-DD`; nothing reads the machine's zone)
+
+function dayOfWeek(date: IsoDate): number {
+	return new Date(`${date}T00:00:00Z`).getUTCDay();
+}
+
+function ymMinus(ym: YearMonth, months: number): YearMonth {
+	const total = Number(ym.slice(0, 4)) * 12 + Number(ym.slice(5, 7)) - 1 - months;
+	return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`;
+}
+
+/** The `n`th weekday `dow` of a month, e.g. the 2nd Wednesday. n ≤ 4 always exists. */
+function nthWeekday(ym: YearMonth, dow: number, n: number): IsoDate {
+	const first = dayOfWeek(`${ym}-01`);
+	const day = 1 + ((dow - first + 7) % 7) + 7 * (n - 1);
+	return `${ym}-${String(day).padStart(2, '0')}`;
+}
+
+function minutesOf(time: string): number {
+	return Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+}
+
+/** The instant of a Tokyo wall-clock time on a date, as an ISO string. */
+function tokyoInstant(date: IsoDate, minutes: number): string {
+	const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+	const mm = String(minutes % 60).padStart(2, '0');
+	return new Date(`${date}T${hh}:${mm}:00+09:00`).toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan: every record, made before the transaction opens
+
+interface PlanSite {
+	id: string;
+	program: ProgramCode;
+	area: Area;
+	data: SiteData;
+	/** Weekly days (0 = Sunday) for ohisama and nikoniko. */
+	weekly: number[];
+	/** Monthly rule for nobinobi: the `nths` `dow` of each month. */
+	monthly: { dow: number; nths: number[] } | null;
+}
+
+interface PlanHousehold {
+	id: string;
+	data: HouseholdData;
+	children: Array<{ id: string; data: ChildData }>;
+	homeSiteIds: string[];
+}
+
+type Rec<T extends SyncTable> = { id: string; data: TableData[T] };
+
+interface DemoPlan {
+	programs: Rec<'programs'>[];
+	sites: PlanSite[];
+	topics: Rec<'topics'>[];
+	sessions: Rec<'sessions'>[];
+	households: PlanHousehold[];
+	visits: Rec<'visits'>[];
+	staffSiteIds: string[];
+	firstSiteIds: string[];
+}
+
+function place(rng: Rng, area: Area): string {
+	return `${DEMO_WARD_NAME}${rng.pick(area.towns)}${rng.int(1, 28)}番${rng.int(1, 20)}号`;
+}
+
+function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
+	const rng = new Rng(seed);
+	const cardRng = new Rng((seed ^ 0x5bd1e995) >>> 0);
+	const randomBytes = (bytes: Uint8Array) => {
+		for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(cardRng.next() * 256);
+		return bytes;
+	};
+	const id = () => uuidv7();
+	const today = tokyoDate(now);
+	const thisMonth = today.slice(0, 7);
+	const todayDow = dayOfWeek(today);
+	const first = addDays(today, -DAYS_BEFORE);
+	const last = addDays(today, DAYS_AFTER);
+
+	const programs = PROGRAMS.map((data) => ({ id: id(), data: { ...data } }));
+	const programId = (code: ProgramCode) => programs.find((p) => p.data.code === code)!.id;
+
+	// Sites. Each program draws its facility names from its own shuffle of the areas.
+	const sites: PlanSite[] = [];
+	const weekdays = [1, 2, 3, 4, 5];
+
+	const parkAreas = rng.shuffle(AREAS).slice(0, SITE_COUNTS.ohisama);
+	const parkDays = rng.shuffle(weekdays);
+	parkAreas.forEach((area, i) => {
+		const nameJa = `${area.stem}${rng.pick(PARK_SUFFIXES)}`;
+		sites.push({
+			id: id(),
+			program: 'ohisama',
+			area,
+			data: { programId: programId('ohisama'), nameJa, place: `${nameJa} 芝生広場（${DEMO_WARD_NAME}${rng.pick(area.towns)}）`, outdoor: true, hasConsultant: false, active: true },
+			weekly: [parkDays[i % parkDays.length]!],
+			monthly: null
+		});
+	});
+
+	const hallAreas = rng.shuffle(AREAS).slice(0, SITE_COUNTS.nikoniko);
+	hallAreas.forEach((area, i) => {
+		const hall = i < NIKONIKO_HALLS;
+		const nameJa = hall ? `${area.stem}児童館` : `${area.stem}学童クラブ室`;
+		const days = rng
+			.shuffle(weekdays)
+			.slice(0, rng.int(2, 3))
+			.sort((a, b) => a - b);
+		sites.push({
+			id: id(),
+			program: 'nikoniko',
+			area,
+			data: { programId: programId('nikoniko'), nameJa, place: place(rng, area), outdoor: false, hasConsultant: hall && i < CONSULTANT_SITES, active: true },
+			weekly: days,
+			monthly: null
+		});
+	});
+	// The featured site (first hall with a consultant) is open today, whatever the day, so a demo
+	// tablet enrolled for it has a session to open: on a weekend it keeps a Saturday/Sunday room.
+	const featured = sites.find((s) => s.program === 'nikoniko' && s.data.hasConsultant)!;
+	if (!featured.weekly.includes(todayDow)) {
+		featured.weekly[rng.int(0, featured.weekly.length - 1)] = todayDow;
+		featured.weekly.sort((a, b) => a - b);
+	}
+
+	const nobiAreas = rng.shuffle(AREAS).slice(0, SITE_COUNTS.nobinobi);
+	nobiAreas.forEach((area, i) => {
+		const nameJa = `${area.stem}${NOBINOBI_PLACES[i % NOBINOBI_PLACES.length]}`;
+		sites.push({
+			id: id(),
+			program: 'nobinobi',
+			area,
+			data: { programId: programId('nobinobi'), nameJa, place: place(rng, area), outdoor: false, hasConsultant: false, active: true },
+			weekly: [],
+			monthly: { dow: rng.pick(weekdays), nths: rng.pick([[2], [3], [1, 3], [2, 4]]) }
+		});
+	});
+
+	const topics: Rec<'topics'>[] = DEFAULT_TOPICS.map((t, i): Rec<'topics'> => ({
+		id: id(),
+		data: { code: t.code, labelJa: t.labelJa, sort: (i + 1) * 10, active: true } satisfies TopicData
+	}));
+
+	// Sessions, day by day. Rain is ward-wide: on a few past weekdays every park session is off.
+	const dates: IsoDate[] = [];
+	for (let d = first; d <= last; d = addDays(d, 1)) dates.push(d);
+	const pastWeekdays = dates.filter((d) => d < today && weekdays.includes(dayOfWeek(d)));
+	const rainy = new Set(rng.shuffle(pastWeekdays).slice(0, Math.min(pastWeekdays.length, rng.int(2, 3))));
+	const monthsInWindow = [...new Set(dates.map((d) => d.slice(0, 7)))];
+	const nobiDates = new Map<string, Set<IsoDate>>();
+	for (const s of sites) {
+		if (!s.monthly) continue;
+		const rule = s.monthly;
+		nobiDates.set(s.id, new Set(monthsInWindow.flatMap((ym) => rule.nths.map((n) => nthWeekday(ym, rule.dow, n)))));
+	}
+
+	const sessions: Rec<'sessions'>[] = [];
+	const sessionSite = new Map<string, PlanSite>();
+	for (const date of dates) {
+		const dow = dayOfWeek(date);
+		for (const s of sites) {
+			const runs = s.monthly ? nobiDates.get(s.id)!.has(date) : s.weekly.includes(dow);
+			if (!runs) continue;
+			const past = date < today;
+			const cancelled = past && s.program === 'ohisama' && rainy.has(date);
+			const data: SessionData = {
+				siteId: s.id,
+				date,
+				startTime: TIMES[s.program].start,
+				endTime: TIMES[s.program].end,
+				status: cancelled ? 'cancelled' : past ? 'closed' : 'scheduled',
+				cancelReason: cancelled ? 'rain' : null
+			};
+			const rec = { id: id(), data };
+			sessions.push(rec);
+			sessionSite.set(rec.id, s);
+		}
+	}
+
+	// Households: a home site or two each (where they are regulars), 1–3 children aged 0–5.
+	const byProgram = (code: ProgramCode) => sites.filter((s) => s.program === code);
+	const regulars = new Map<string, PlanHousehold[]>(sites.map((s) => [s.id, []]));
+	const households: PlanHousehold[] = [];
+	for (let h = 0; h < householdCount; h++) {
+		const home = rng.pick(byProgram(rng.weighted<ProgramCode>([['nikoniko', 60], ['ohisama', 30], ['nobinobi', 10]])));
+		const homeSites = [home];
+		if (rng.chance(0.4)) {
+			const other = rng.pick(sites.filter((s) => s.program !== 'nobinobi' && s !== home));
+			homeSites.push(other);
+		}
+		const inWard = rng.chance(0.85);
+		const town = inWard ? (rng.chance(0.5) ? rng.pick(home.area.towns) : rng.pick(DEMO_TOWNS)) : null;
+		// About one family in ten registered during the last two weeks (新規 in the reports).
+		const consentDate = rng.chance(0.1) ? addDays(today, -rng.int(1, DAYS_BEFORE)) : addDays(today, -rng.int(DAYS_BEFORE + 1, 200));
+		const householdId = id();
+		const data: HouseholdData = {
+			cardCode: makeCardCode(randomBytes),
+			nickname: rng.chance(0.08) ? rng.pick(FAMILY_NICKNAMES) : null,
+			areaKind: inWard ? 'ward' : 'outside',
+			town,
+			heardFrom: rng.weighted<HouseholdData['heardFrom']>([
+				['health_checkup', 30],
+				['friend', 20],
+				['website', 12],
+				['ward_newsletter', 10],
+				['facility', 10],
+				['passing_by', 7],
+				['poster', 6],
+				['other', 3],
+				[null, 2]
+			]),
+			consentVersion: '2026-04',
+			consentDate,
+			registeredSiteId: home.id,
+			language: rng.weighted<HouseholdData['language']>([
+				['ja', 90],
+				['en', 3],
+				['zh', 3],
+				['ko', 2],
+				['vi', 2]
+			]),
+			cardPrintRequested: rng.chance(0.05)
+		};
+		// Birth months 0–71 months back (0 to 5 years old), siblings 15+ months apart.
+		const n = rng.weighted([
+			[1, 55],
+			[2, 35],
+			[3, 10]
+		] as const);
+		const MAX_BACK = 71;
+		const ages: number[] = [rng.int(0, MAX_BACK - (n - 1) * 15)];
+		for (let c = 1; c < n; c++) {
+			const prev = ages[c - 1]!;
+			const room = MAX_BACK - prev - (n - 1 - c) * 15;
+			ages.push(prev + rng.int(15, Math.max(15, Math.min(36, room))));
+		}
+		const children = ages.map((back) => ({
+			id: id(),
+			data: { householdId, birthYm: ymMinus(thisMonth, back), nickname: rng.chance(0.05) ? rng.pick(CHILD_NICKNAMES) : null } satisfies ChildData
+		}));
+		const plan: PlanHousehold = { id: householdId, data, children, homeSiteIds: homeSites.map((s) => s.id) };
+		households.push(plan);
+		for (const s of homeSites) regulars.get(s.id)!.push(plan);
+	}
+
+	// Visits at the closed sessions: a handful of regulars, now and then someone from elsewhere,
+	// and a few walk-ins counted by band.
+	const visits: Rec<'visits'>[] = [];
+	const visitCounts: Record<ProgramCode, [number, number]> = { ohisama: [3, 9], nikoniko: [4, 12], nobinobi: [2, 6] };
+	const method = () => rng.weighted<VisitData['method']>([
+		['camera', 85],
+		['scanner', 8],
+		['typed', 7]
+	]);
+	const times = (date: IsoDate, program: ProgramCode) => {
+		const start = minutesOf(TIMES[program].start);
+		const length = minutesOf(TIMES[program].end) - start;
+		const inAt = start + rng.int(0, length - 30);
+		const outAt = rng.chance(0.55) ? inAt + rng.int(15, start + length - inAt) : null;
+		return { checkedInAt: tokyoInstant(date, inAt), checkedOutAt: outAt === null ? null : tokyoInstant(date, outAt) };
+	};
+	const isPreschool = (band: AgeBand | null) => band !== null && band !== 'school';
+	for (const session of sessions) {
+		if (session.data.status !== 'closed') continue;
+		const site = sessionSite.get(session.id)!;
+		const { date } = session.data;
+		const registered = (h: PlanHousehold) => h.data.consentDate <= date;
+		const [lo, hi] = visitCounts[site.program];
+		const chosen = rng
+			.shuffle(regulars.get(site.id)!.filter(registered))
+			.slice(0, rng.int(lo, hi));
+		if (site.program !== 'nobinobi' && households.length > 0 && rng.chance(0.3)) {
+			const guest = rng.pick(households);
+			if (registered(guest) && !chosen.includes(guest)) chosen.push(guest);
+		}
+		for (const h of chosen) {
+			const eligible = h.children.filter((c) => isPreschool(ageBandAt(c.data.birthYm, date)));
+			if (eligible.length === 0) continue;
+			const childIds = eligible.length > 1 && rng.chance(0.15) ? [rng.pick(eligible).id] : eligible.map((c) => c.id);
+			visits.push({
+				id: id(),
+				data: {
+					sessionId: session.id,
+					householdId: h.id,
+					cardCode: h.data.cardCode,
+					childIds,
+					walkInChildren: null,
+					adults: rng.chance(0.8) ? 1 : 2,
+					...times(date, site.program),
+					method: method()
+				}
+			});
+		}
+		const walkIns = site.program === 'nobinobi' ? 0 : rng.weighted([[0, 60], [1, 30], [2, 10]] as const);
+		for (let w = 0; w < walkIns; w++) {
+			const counts: BandCounts = { age0: 0, age1: 0, age2: 0, age3plus: 0, school: 0 };
+			const kids = rng.int(1, 2);
+			for (let k = 0; k < kids; k++) {
+				const band = ageBandAt(ymMinus(thisMonth, rng.int(2, 60)), date);
+				if (band) counts[band] += 1;
+			}
+			visits.push({
+				id: id(),
+				data: {
+					sessionId: session.id,
+					householdId: null,
+					cardCode: null,
+					childIds: [],
+					walkInChildren: counts,
+					adults: 1,
+					...times(date, site.program),
+					method: 'walkin'
+				}
+			});
+		}
+	}
+
+	return {
+		programs,
+		sites,
+		topics,
+		sessions,
+		households,
+		visits,
+		staffSiteIds: sites.filter((s) => s.data.hasConsultant).map((s) => s.id),
+		firstSiteIds: [featured.id]
+	};
+}
+
+async function writeInChunks<T extends SyncTable>(tx: Queryable, table: T, records: Array<{ id: string; data: TableData[T] }>): Promise<void> {
+	const CHUNK = 1000;
+	for (let i = 0; i < records.length; i += CHUNK) await writeCentreRecords(tx, table, records.slice(i, i + CHUNK));
+}
+
+/**
+ * Load the fictional demo data into an empty store, in one transaction. Throws
+ * `DemoStoreNotEmptyError` (and writes nothing) if the store already has programs.
+ */
+export async function seedDemo(store: Store, opts: { now?: number; seed?: number; households?: number } = {}): Promise<DemoSummary> {
+	const now = opts.now ?? Date.now();
+	const seed = Math.trunc(opts.seed ?? 1) >>> 0;
+	const householdCount = opts.households ?? 300;
+	if (!Number.isInteger(householdCount) || householdCount < 0 || householdCount > 50_000) {
+		throw new RangeError('households must be an integer from 0 to 50000');
+	}
+	// Checked again under the lock inside the transaction; this early look saves the slow hashes.
+	if (!(await isStoreEmpty(store))) throw new DemoStoreNotEmptyError();
+	const plan = planDemo(now, seed, householdCount);
+
+	// The slow hashes run before the transaction opens, all at once (they run on the thread pool).
+	const staff = await Promise.all(
+		DEMO_STAFF.map(async (s) => ({
+			...s,
+			id: uuidv7(),
+			siteIds: s.role === 'consultant' ? plan.staffSiteIds.slice() : [],
+			pinHash: await hashPin(s.pin),
+			passwordHash: s.password === null ? null : await hashPassword(s.password)
+		}))
+	);
+
+	await store.transaction(async (tx) => {
+		await takeWriteLock(tx);
+		if (!(await isStoreEmpty(tx))) throw new DemoStoreNotEmptyError();
+		await writeCentreRecords(tx, 'programs', plan.programs);
+		await writeCentreRecords(
+			tx,
+			'sites',
+			plan.sites.map((s) => ({ id: s.id, data: s.data }))
+		);
+		await writeCentreRecords(tx, 'topics', plan.topics);
+		await writeInChunks(tx, 'sessions', plan.sessions);
+		await writeCentreRecords(
+			tx,
+			'staff',
+			staff.map((s) => ({
+				id: s.id,
+				data: { displayName: s.displayName, role: s.role, pinHash: s.pinHash, siteIds: s.siteIds, active: true } satisfies StaffData
+			}))
+		);
+		const logins = staff.filter((s) => s.loginName !== null).map((s) => ({ id: s.id, login: s.loginName, hash: s.passwordHash }));
+		await tx.query(
+			`update staff set login_name = x.login, password_hash = x.hash
+			 from jsonb_to_recordset($1::jsonb) as x(id uuid, login text, hash text)
+			 where staff.id = x.id`,
+			[JSON.stringify(logins)]
+		);
+		await writeInChunks(
+			tx,
+			'households',
+			plan.households.map((h) => ({ id: h.id, data: h.data }))
+		);
+		await writeInChunks(
+			tx,
+			'children',
+			plan.households.flatMap((h) => h.children)
+		);
+		await writeInChunks(tx, 'visits', plan.visits);
+	});
+
+	return {
+		programs: plan.programs.length,
+		sites: {
+			ohisama: plan.sites.filter((s) => s.program === 'ohisama').length,
+			nikoniko: plan.sites.filter((s) => s.program === 'nikoniko').length,
+			nobinobi: plan.sites.filter((s) => s.program === 'nobinobi').length
+		},
+		sessions: plan.sessions.length,
+		households: plan.households.length,
+		children: plan.households.reduce((n, h) => n + h.children.length, 0),
+		visits: plan.visits.length,
+		staff: staff.map((s) => ({ id: s.id, displayName: s.displayName, role: s.role, pin: s.pin, loginName: s.loginName, password: s.password, siteIds: s.siteIds })),
+		firstSiteIds: plan.firstSiteIds
+	};
+}
