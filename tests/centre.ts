@@ -17,8 +17,14 @@ export interface CentreFixture {
 export async function seedCentre(store: Store, date = tokyoDate()): Promise<CentreFixture> {
 	return store.transaction(async (tx) => {
 		const [programId] = await writeCentreRecords(tx, 'programs', [{ data: f.program() }]);
-		const [siteId, otherSiteId] = await writeCentreRecords(tx, 'sites', [{ data: f.site(programId!, { nameJa: '若葉児童館' }) }, { data: f.site(programId!, { nameJa: '桜台児童館' }) }]);
-		const [sessionId, otherSessionId] = await writeCentreRecords(tx, 'sessions', [{ data: f.session(siteId!, { date }) }, { data: f.session(otherSiteId!, { date }) }]);
+		const [siteId, otherSiteId] = await writeCentreRecords(tx, 'sites', [
+			{ data: f.site(programId!, { nameJa: '若葉児童館' }) },
+			{ data: f.site(programId!, { nameJa: '桜台児童館' }) }
+		]);
+		const [sessionId, otherSessionId] = await writeCentreRecords(tx, 'sessions', [
+			{ data: f.session(siteId!, { date }) },
+			{ data: f.session(otherSiteId!, { date }) }
+		]);
 		const [staffId] = await writeCentreRecords(tx, 'staff', [{ data: f.staffMember({ siteIds: [siteId!] }) }]);
 		return { programId: programId!, siteId: siteId!, otherSiteId: otherSiteId!, sessionId: sessionId!, otherSessionId: otherSessionId!, staffId: staffId! };
 	});

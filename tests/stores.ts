@@ -53,6 +53,8 @@ export function testStores(): TestStore[] {
 
 /** Empty every table, keeping the schema: cheaper than a new store between property-test runs. */
 export async function truncateAll(store: Store): Promise<void> {
-	const r = await store.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = current_schema() and tablename <> 'schema_migrations'`);
+	const r = await store.query<{ tablename: string }>(
+		`select tablename from pg_tables where schemaname = current_schema() and tablename <> 'schema_migrations'`
+	);
 	await store.exec(`truncate ${r.rows.map((x) => `"${x.tablename}"`).join(', ')}`);
 }

@@ -51,7 +51,10 @@ export class Tablet {
 	}
 
 	async ids(table: PushableTable | 'sites' | 'staff' | 'topics' | 'programs'): Promise<string[]> {
-		return (await this.db.syncTable(table).toArray()).filter((r) => !r.deleted).map((r) => r.id).sort();
+		return (await this.db.syncTable(table).toArray())
+			.filter((r) => !r.deleted)
+			.map((r) => r.id)
+			.sort();
 	}
 
 	close() {

@@ -68,11 +68,7 @@ export function parseCardInput(input: string): CardParseResult {
 		// A URL, another scheme's payload or anything with punctuation is not one of our cards.
 		return { ok: false, error: 'foreign' };
 	}
-	const compact = text
-		.toUpperCase()
-		.replace(/[\s-]/g, '')
-		.replace(/O/g, '0')
-		.replace(/[IL]/g, '1');
+	const compact = text.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
 	if (compact.length !== CARD_DATA_LENGTH + 1) return { ok: false, error: 'length' };
 	for (const ch of compact) if (valueOf(ch) < 0) return { ok: false, error: 'symbol' };
 	const data = compact.slice(0, CARD_DATA_LENGTH);

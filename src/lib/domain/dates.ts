@@ -83,3 +83,24 @@ export function formatDateJa(date: IsoDate, opts: { era?: boolean } = {}): strin
 		weekday: 'short'
 	}).format(new Date(Date.UTC(y, m - 1, d)));
 }
+
+const dateTimeJa = new Intl.DateTimeFormat('ja-JP', {
+	timeZone: TIME_ZONE,
+	year: 'numeric',
+	month: 'numeric',
+	day: 'numeric',
+	hour: '2-digit',
+	minute: '2-digit'
+});
+
+/** `2026/11/25 09:30` in Tokyo time. */
+export function formatDateTimeJa(instant: Date | number | string): string {
+	return dateTimeJa.format(new Date(instant));
+}
+
+const timeJa = new Intl.DateTimeFormat('ja-JP', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit' });
+
+/** `09:30` in Tokyo time. */
+export function formatTimeJa(instant: Date | number | string): string {
+	return timeJa.format(new Date(instant));
+}

@@ -142,12 +142,8 @@ describe('sessionData', () => {
 	});
 
 	it('needs a reason exactly when cancelled', () => {
-		expect(issues(sessionData, { ...f.session(siteId), status: 'cancelled', cancelReason: null })).toEqual([
-			{ path: ['cancelReason'], code: 'custom' }
-		]);
-		expect(issues(sessionData, { ...f.session(siteId), status: 'open', cancelReason: 'rain' })).toEqual([
-			{ path: ['cancelReason'], code: 'custom' }
-		]);
+		expect(issues(sessionData, { ...f.session(siteId), status: 'cancelled', cancelReason: null })).toEqual([{ path: ['cancelReason'], code: 'custom' }]);
+		expect(issues(sessionData, { ...f.session(siteId), status: 'open', cancelReason: 'rain' })).toEqual([{ path: ['cancelReason'], code: 'custom' }]);
 		expect(paths(sessionData, { ...f.session(siteId), status: 'cancelled', cancelReason: 'snow' })).toEqual([['cancelReason']]);
 	});
 
@@ -171,9 +167,7 @@ describe('householdData', () => {
 	});
 
 	it('needs a town exactly when the family lives in the ward', () => {
-		expect(issues(householdData, { ...f.household(), areaKind: 'outside', town: '本町2丁目' })).toEqual([
-			{ path: ['town'], code: 'custom' }
-		]);
+		expect(issues(householdData, { ...f.household(), areaKind: 'outside', town: '本町2丁目' })).toEqual([{ path: ['town'], code: 'custom' }]);
 		expect(issues(householdData, { ...f.household(), areaKind: 'ward', town: null })).toEqual([{ path: ['town'], code: 'custom' }]);
 	});
 
@@ -240,12 +234,12 @@ describe('visitData', () => {
 		expect(paths(visitData, { ...f.visit(sessionId), childIds: Array.from({ length: 21 }, () => f.id()) })).toEqual([['childIds']]);
 		expect(paths(visitData, { ...f.visit(sessionId), checkedInAt: '2026-11-25T10:00:00' })).toEqual([['checkedInAt']]);
 		expect(paths(visitData, { ...f.visit(sessionId), method: 'nfc' })).toEqual([['method']]);
-		expect(
-			paths(visitData, { ...f.visit(sessionId), cardCode: null, method: 'walkin', walkInChildren: { ...fullBands, age2: 30 } })
-		).toEqual([['walkInChildren', 'age2']]);
-		expect(
-			issues(visitData, { ...f.visit(sessionId), cardCode: null, method: 'walkin', walkInChildren: { ...fullBands, infant: 1 } })
-		).toEqual([{ path: ['walkInChildren'], code: 'unrecognized_keys' }]);
+		expect(paths(visitData, { ...f.visit(sessionId), cardCode: null, method: 'walkin', walkInChildren: { ...fullBands, age2: 30 } })).toEqual([
+			['walkInChildren', 'age2']
+		]);
+		expect(issues(visitData, { ...f.visit(sessionId), cardCode: null, method: 'walkin', walkInChildren: { ...fullBands, infant: 1 } })).toEqual([
+			{ path: ['walkInChildren'], code: 'unrecognized_keys' }
+		]);
 	});
 });
 
@@ -266,9 +260,7 @@ describe('consultationData', () => {
 	});
 
 	it('refuses an unknown key', () => {
-		expect(issues(consultationData, { ...f.consultation(sessionId, staffId), parentName: 'x' })).toEqual([
-			{ path: [], code: 'unrecognized_keys' }
-		]);
+		expect(issues(consultationData, { ...f.consultation(sessionId, staffId), parentName: 'x' })).toEqual([{ path: [], code: 'unrecognized_keys' }]);
 	});
 
 	it('needs at least one topic, at most 15, each a code', () => {
@@ -281,9 +273,7 @@ describe('consultationData', () => {
 	it('keeps the note to 2000 characters', () => {
 		ok(consultationData, f.consultation(sessionId, staffId, { note: 'あ'.repeat(2000) }));
 		ok(consultationData, f.consultation(sessionId, staffId, { note: '' }));
-		expect(issues(consultationData, { ...f.consultation(sessionId, staffId), note: 'あ'.repeat(2001) })).toEqual([
-			{ path: ['note'], code: 'too_big' }
-		]);
+		expect(issues(consultationData, { ...f.consultation(sessionId, staffId), note: 'あ'.repeat(2001) })).toEqual([{ path: ['note'], code: 'too_big' }]);
 	});
 
 	it('refuses bad fields with their paths', () => {

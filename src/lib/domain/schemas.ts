@@ -131,7 +131,10 @@ export const consultationData = z.strictObject({
 	householdId: uuid.nullable(),
 	childId: uuid.nullable(),
 	childAgeBand: z.enum(AGE_BAND_VALUES).nullable(),
-	topics: z.array(z.string().regex(/^[a-z][a-z0-9_]{1,40}$/)).min(1).max(15),
+	topics: z
+		.array(z.string().regex(/^[a-z][a-z0-9_]{1,40}$/))
+		.min(1)
+		.max(15),
 	durationMin: z.int().min(1).max(240),
 	/** Sensitive. Sealed at rest on the tablet; purged there once the centre has it. */
 	note: z.string().max(2000),

@@ -24,8 +24,7 @@ export function api(fn: (event: RequestEvent) => Promise<Response>): RequestHand
 	};
 }
 
-export const methodNotAllowed: RequestHandler = async ({ request }) =>
-	apiError(new ApiError('method_not_allowed', `${request.method} is not allowed here`));
+export const methodNotAllowed: RequestHandler = async ({ request }) => apiError(new ApiError('method_not_allowed', `${request.method} is not allowed here`));
 
 /**
  * Read a JSON body of at most `maxBytes`, counting as it streams so that an oversize body is

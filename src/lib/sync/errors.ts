@@ -52,11 +52,5 @@ export function isApiErrorBody(value: unknown): value is ApiErrorBody {
 }
 
 /** Reasons a single pushed change is rejected (per-change, not the whole push). */
-export const REJECT_REASONS = [
-	'invalid_data',
-	'read_only_table',
-	'forbidden_site',
-	'card_code_taken',
-	'unknown_session'
-] as const;
+export const REJECT_REASONS = ['invalid_data', 'read_only_table', 'forbidden_site', 'card_code_taken', 'unknown_session'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -23,17 +23,7 @@ export const DEFAULT_PULL_LIMIT = 1000;
 export const MAX_PULL_LIMIT = 5000;
 
 /** Every table that syncs, in the order a tablet applies a pulled page's rows (parents first). */
-export const SYNC_TABLES = [
-	'programs',
-	'sites',
-	'sessions',
-	'topics',
-	'staff',
-	'households',
-	'children',
-	'visits',
-	'consultations'
-] as const;
+export const SYNC_TABLES = ['programs', 'sites', 'sessions', 'topics', 'staff', 'households', 'children', 'visits', 'consultations'] as const;
 export type SyncTable = (typeof SYNC_TABLES)[number];
 
 /** Tables a tablet may write. The rest is reference data that only flows down. */
@@ -157,4 +147,19 @@ export interface EnrollResponse {
  */
 export function wins(incoming: string, stored: string | null | undefined): boolean {
 	return stored == null || incoming > stored;
+}
+
+/** What an enrollment QR code holds: the prefix and the short code (the tablet knows the centre's origin). */
+export const ENROLL_QR_PREFIX = 'HIROBA-ENROLL:';
+
+export function enrollQrPayload(code: string): string {
+	return ENROLL_QR_PREFIX + code;
+}
+
+/** The code from a scanned enrollment QR or from typed text; null when it is neither. */
+export function parseEnrollInput(input: string): string | null {
+	let text = input.normalize('NFKC').trim().toUpperCase();
+	if (text.startsWith(ENROLL_QR_PREFIX)) text = text.slice(ENROLL_QR_PREFIX.length);
+	const compact = text.replace(/[\s-]/g, '');
+	return /^[0-9A-Z]{10}$/.test(compact) ? `${compact.slice(0, 5)}-${compact.slice(5)}` : null;
 }

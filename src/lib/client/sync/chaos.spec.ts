@@ -90,7 +90,14 @@ type Op =
 const opArb = (tablets: number): fc.Arbitrary<Op> => {
 	const t = fc.nat({ max: tablets - 1 });
 	return fc.oneof(
-		{ weight: 4, arbitrary: fc.record({ kind: fc.constant('create' as const), tablet: t, what: fc.constantFrom('household' as const, 'visit' as const, 'walkin' as const, 'consultation' as const) }) },
+		{
+			weight: 4,
+			arbitrary: fc.record({
+				kind: fc.constant('create' as const),
+				tablet: t,
+				what: fc.constantFrom('household' as const, 'visit' as const, 'walkin' as const, 'consultation' as const)
+			})
+		},
 		{ weight: 3, arbitrary: fc.record({ kind: fc.constant('edit' as const), tablet: t, pick: fc.nat() }) },
 		{ weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), tablet: t, pick: fc.nat() }) },
 		{ weight: 1, arbitrary: fc.record({ kind: fc.constant('session' as const), tablet: t, status: fc.constantFrom('open' as const, 'closed' as const) }) },
@@ -166,7 +173,12 @@ describe.each(testStores())('sync under a hostile network on $name', (ts) => {
 									const h = households[households.length - 1];
 									await save(op.tablet, 'visits', uuidv7(), f.visit(fx.sessionId, h ? { householdId: h.id, cardCode: h.cardCode } : {}));
 								} else if (op.what === 'walkin') {
-									await save(op.tablet, 'visits', uuidv7(), f.visit(fx.sessionId, { method: 'walkin', cardCode: null, walkInChildren: { age0: 1, age1: 0, age2: 1, age3plus: 0, school: 0 } }));
+									await save(
+										op.tablet,
+										'visits',
+										uuidv7(),
+										f.visit(fx.sessionId, { method: 'walkin', cardCode: null, walkInChildren: { age0: 1, age1: 0, age2: 1, age3plus: 0, school: 0 } })
+									);
 								} else {
 									await save(op.tablet, 'consultations', uuidv7(), f.consultation(fx.sessionId, fx.staffId));
 								}
@@ -180,10 +192,14 @@ describe.each(testStores())('sync under a hostile network on $name', (ts) => {
 								if (pool.length === 0) break;
 								const [table, row] = pool[op.pick % pool.length]!;
 								if (table === 'visits') {
-									const { id, hlc: _h, deleted: _d, ...data } = row as typeof visits[number];
-									await save(op.tablet, 'visits', id, { ...data, adults: (data.adults % 3) + 1, checkedOutAt: data.checkedOutAt ?? new Date(t.time).toISOString() });
+									const { id, hlc: _h, deleted: _d, ...data } = row as (typeof visits)[number];
+									await save(op.tablet, 'visits', id, {
+										...data,
+										adults: (data.adults % 3) + 1,
+										checkedOutAt: data.checkedOutAt ?? new Date(t.time).toISOString()
+									});
 								} else {
-									const { id, hlc: _h, deleted: _d, ...data } = row as typeof households[number];
+									const { id, hlc: _h, deleted: _d, ...data } = row as (typeof households)[number];
 									await save(op.tablet, 'households', id, { ...data, nickname: `${op.tablet}:${op.pick % 1000}` });
 								}
 								break;
@@ -221,7 +237,9 @@ describe.each(testStores())('sync under a hostile network on $name', (ts) => {
 					}
 					// The centre holds each record once, at its newest version.
 					for (const table of ['households', 'children', 'visits', 'consultations', 'sessions'] as const) {
-						const r = await store.query<{ id: string; hlc: string; deleted: boolean; data: unknown }>(`select id::text, hlc, deleted, data from ${table} order by id`);
+						const r = await store.query<{ id: string; hlc: string; deleted: boolean; data: unknown }>(
+							`select id::text, hlc, deleted, data from ${table} order by id`
+						);
 						const expected = [...latest.entries()].filter(([, v]) => v.table === table);
 						if (table === 'sessions') {
 							const mine = r.rows.filter((row) => latest.has(row.id));
@@ -232,7 +250,12 @@ describe.each(testStores())('sync under a hostile network on $name', (ts) => {
 						for (const row of r.rows) {
 							const want = latest.get(row.id);
 							if (!want) continue;
-							expect({ id: row.id, hlc: row.hlc, deleted: row.deleted, data: row.data }).toEqual({ id: row.id, hlc: want.hlc, deleted: want.deleted, data: want.data });
+							expect({ id: row.id, hlc: row.hlc, deleted: row.deleted, data: row.data }).toEqual({
+								id: row.id,
+								hlc: want.hlc,
+								deleted: want.deleted,
+								data: want.data
+							});
 						}
 					}
 					// Every tablet agrees with the centre on everything that flows down to it.
@@ -241,7 +264,14 @@ describe.each(testStores())('sync under a hostile network on $name', (ts) => {
 							const local = new Map((await t.db.syncTable(table).toArray()).map((row) => [row.id, row.hlc]));
 							// The tablets are enrolled at fx.siteId: the other site's session is not theirs to see.
 							const central = await store.query<{ id: string; hlc: string }>(`select id::text, hlc from ${table} where id <> $1`, [fx.otherSessionId]);
-							for (const row of central.rows) expect([t.name, table, row.id, local.get(row.id), nets[tablets.indexOf(t)]!.log.join(",")]).toEqual([t.name, table, row.id, row.hlc, nets[tablets.indexOf(t)]!.log.join(",")]);
+							for (const row of central.rows)
+								expect([t.name, table, row.id, local.get(row.id), nets[tablets.indexOf(t)]!.log.join(',')]).toEqual([
+									t.name,
+									table,
+									row.id,
+									row.hlc,
+									nets[tablets.indexOf(t)]!.log.join(',')
+								]);
 						}
 						const ownConsultations = [...latest.entries()].filter(([, v]) => v.table === 'consultations' && v.author === tablets.indexOf(t));
 						expect((await t.ids('consultations')).length).toBeLessThanOrEqual(ownConsultations.length);

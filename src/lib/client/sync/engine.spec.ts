@@ -248,7 +248,11 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 		const ids: string[] = [];
 		for (let i = 0; i < 180; i++) ids.push(uuidv7());
 		const { saveRecords } = await import('../db/writes');
-		await saveRecords(t.db, 'visits', ids.map((id) => ({ id, data: f.visit(fx.sessionId) })));
+		await saveRecords(
+			t.db,
+			'visits',
+			ids.map((id) => ({ id, data: f.visit(fx.sessionId) }))
+		);
 		await t.sync();
 		expect(await centreIds(store, 'visits')).toEqual([...ids].sort());
 		expect([...new Set(seen.map((p) => p.done))]).toEqual([0, 50, 100, 150, 180]);

@@ -9,16 +9,7 @@
  */
 import { HlcClock, type HlcState } from '$lib/domain/hlc';
 import { isApiErrorBody, type ErrorCode } from '$lib/sync/errors';
-import {
-	MAX_PUSH_BYTES,
-	MAX_PUSH_CHANGES,
-	PROTOCOL_VERSION,
-	pullResponse,
-	pushResponse,
-	wins,
-	type PullResponse,
-	type SyncTable
-} from '$lib/sync/protocol';
+import { MAX_PUSH_BYTES, MAX_PUSH_CHANGES, PROTOCOL_VERSION, pullResponse, pushResponse, wins, type PullResponse, type SyncTable } from '$lib/sync/protocol';
 import { META, type DeviceCredentials, type HirobaDB, type OutboxEntry, type Row } from '../db/db';
 import { wipeLocalData } from '../db/wipe';
 
@@ -144,7 +135,10 @@ export class SyncEngine {
 	}
 
 	async refreshCounts(): Promise<void> {
-		const [pending, rejected] = await Promise.all([this.db.outbox.where('state').equals('pending').count(), this.db.outbox.where('state').equals('rejected').count()]);
+		const [pending, rejected] = await Promise.all([
+			this.db.outbox.where('state').equals('pending').count(),
+			this.db.outbox.where('state').equals('rejected').count()
+		]);
 		this.#set({ pending, rejected });
 	}
 
@@ -276,7 +270,8 @@ export class SyncEngine {
 				})
 			});
 			const parsed = pushResponse.safeParse(body);
-			if (!parsed.success || parsed.data.results.length !== batch.length) throw new SyncError('bad_response', 'the centre’s push answer does not match the push');
+			if (!parsed.success || parsed.data.results.length !== batch.length)
+				throw new SyncError('bad_response', 'the centre’s push answer does not match the push');
 			const results = parsed.data.results;
 			await this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
 				const acked: number[] = [];

@@ -43,19 +43,18 @@ function toDevice(row: Record<string, unknown>): Device {
 
 /** Ten symbols of the card alphabet (50 bits), shown as `ABCDE-FGHJK`. */
 export function normaliseEnrollmentCode(input: string): string {
-	return input
-		.normalize('NFKC')
-		.toUpperCase()
-		.replace(/[\s-]/g, '')
-		.replace(/O/g, '0')
-		.replace(/[IL]/g, '1');
+	return input.normalize('NFKC').toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
 }
 
 export function formatEnrollmentCode(code: string): string {
 	return `${code.slice(0, 5)}-${code.slice(5)}`;
 }
 
-export async function createEnrollmentCode(db: Queryable, siteIds: string[], createdBy: string): Promise<{ code: string; expiresAt: string; siteIds: string[] }> {
+export async function createEnrollmentCode(
+	db: Queryable,
+	siteIds: string[],
+	createdBy: string
+): Promise<{ code: string; expiresAt: string; siteIds: string[] }> {
 	if (siteIds.length === 0) throw new ApiError('invalid_body', 'an enrollment code needs at least one site');
 	const known = await db.query<{ id: string }>('select id::text from sites where id = any($1::uuid[]) and not deleted', [siteIds]);
 	const missing = siteIds.filter((id) => !known.rows.some((r) => r.id === id));
@@ -91,7 +90,12 @@ async function enrollInTx(tx: Queryable, input: { code: string; name: string }):
 	if (row.expired) throw new ApiError('enrollment_code_expired', 'this enrollment code has expired; make a new one');
 	const deviceId = uuidv7();
 	const token = makeToken();
-	await tx.query(`insert into devices (id, name, site_ids, token_hash) values ($1, $2, $3::uuid[], $4)`, [deviceId, input.name, row.site_ids, sha256Hex(token)]);
+	await tx.query(`insert into devices (id, name, site_ids, token_hash) values ($1, $2, $3::uuid[], $4)`, [
+		deviceId,
+		input.name,
+		row.site_ids,
+		sha256Hex(token)
+	]);
 	await tx.query(`update enrollment_codes set used_at = now(), used_by_device = $2 where code_hash = $1`, [codeHash, deviceId]);
 	await audit(tx, `device:${deviceId}`, 'device.enroll', deviceId, { name: input.name, siteIds: row.site_ids });
 	const sites = await tx.query<{ id: string; nameJa: string; programId: string }>(
@@ -123,7 +127,10 @@ export async function listDevices(db: Queryable): Promise<Device[]> {
 }
 
 export async function setDeviceState(db: Queryable, deviceId: string, state: 'retired' | 'revoked', actor: string): Promise<Device> {
-	const r = await db.query(`update devices set state = $2, state_changed_at = now() where id = $1::uuid and state <> 'revoked' returning ${DEVICE_COLUMNS}`, [deviceId, state]);
+	const r = await db.query(`update devices set state = $2, state_changed_at = now() where id = $1::uuid and state <> 'revoked' returning ${DEVICE_COLUMNS}`, [
+		deviceId,
+		state
+	]);
 	const row = r.rows[0];
 	if (!row) {
 		const exists = await db.query('select state from devices where id = $1::uuid', [deviceId]);
@@ -135,5 +142,10 @@ export async function setDeviceState(db: Queryable, deviceId: string, state: 're
 }
 
 export async function audit(db: Queryable, actor: string, action: string, subject: string | null, detail: unknown): Promise<void> {
-	await db.query('insert into audit_log (actor, action, subject, detail) values ($1, $2, $3, $4::jsonb)', [actor, action, subject, detail == null ? null : JSON.stringify(detail)]);
+	await db.query('insert into audit_log (actor, action, subject, detail) values ($1, $2, $3, $4::jsonb)', [
+		actor,
+		action,
+		subject,
+		detail == null ? null : JSON.stringify(detail)
+	]);
 }

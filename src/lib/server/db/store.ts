@@ -27,7 +27,10 @@ export interface Store extends Queryable {
 export type StoreConfig = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; schema?: string };
 
 export class StoreLockedError extends Error {
-	constructor(readonly pid: number, dir: string) {
+	constructor(
+		readonly pid: number,
+		dir: string
+	) {
 		super(`the data folder ${dir} is in use by process ${pid}; stop it first, or use \`npm run admin\` which talks to it`);
 	}
 }
@@ -159,4 +162,3 @@ export function storeConfigFromEnv(env: Record<string, string | undefined> = pro
 export function dataDirFromEnv(env: Record<string, string | undefined> = process.env): string {
 	return env.HIROBA_DATA_DIR || join(process.cwd(), 'data');
 }
-

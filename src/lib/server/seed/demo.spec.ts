@@ -29,7 +29,9 @@ describe.each(testStores())('seedDemo on $name', (ts) => {
 		const t0 = performance.now();
 		summary = await seedDemo(store, { now: NOW, seed: 1 });
 		seedMs = performance.now() - t0;
-		console.log(`[seed] seedDemo on ${ts.name}: ${seedMs.toFixed(0)} ms, ${summary.sessions} sessions, ${summary.households} households, ${summary.children} children, ${summary.visits} visits`);
+		console.log(
+			`[seed] seedDemo on ${ts.name}: ${seedMs.toFixed(0)} ms, ${summary.sessions} sessions, ${summary.households} households, ${summary.children} children, ${summary.visits} visits`
+		);
 	});
 
 	afterAll(async () => {
@@ -210,9 +212,7 @@ describe.each(testStores())('seedDemo on $name', (ts) => {
 		expect(walkIns).toBeGreaterThan(0);
 		expect(visits.filter((v) => v.data.method === 'camera').length / visits.length).toBeGreaterThan(0.6);
 		// Nothing at today's or later sessions, nothing at cancelled ones.
-		const r = await store.query<{ n: number }>(
-			`select count(*)::int as n from visits v join sessions s on s.id = v.session_id where s.status <> 'closed'`
-		);
+		const r = await store.query<{ n: number }>(`select count(*)::int as n from visits v join sessions s on s.id = v.session_id where s.status <> 'closed'`);
 		expect(r.rows[0]!.n).toBe(0);
 	});
 
@@ -228,7 +228,10 @@ describe.each(testStores())('seedDemo on $name', (ts) => {
 		);
 		expect(r.rows).toHaveLength(9);
 		expect(summary.staff.map((s) => s.role)).toEqual([...Array(6).fill('consultant'), 'coordinator', 'coordinator', 'admin']);
-		const consultantSites = (await rows<SiteData>('sites')).filter((s) => s.data.hasConsultant).map((s) => s.id).sort();
+		const consultantSites = (await rows<SiteData>('sites'))
+			.filter((s) => s.data.hasConsultant)
+			.map((s) => s.id)
+			.sort();
 		const byId = new Map(r.rows.map((row) => [row.id, row]));
 		const checks: Promise<void>[] = [];
 		for (const s of summary.staff) {

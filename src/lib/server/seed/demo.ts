@@ -269,7 +269,14 @@ function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
 			id: id(),
 			program: 'ohisama',
 			area,
-			data: { programId: programId('ohisama'), nameJa, place: `${nameJa} 芝生広場（${DEMO_WARD_NAME}${rng.pick(area.towns)}）`, outdoor: true, hasConsultant: false, active: true },
+			data: {
+				programId: programId('ohisama'),
+				nameJa,
+				place: `${nameJa} 芝生広場（${DEMO_WARD_NAME}${rng.pick(area.towns)}）`,
+				outdoor: true,
+				hasConsultant: false,
+				active: true
+			},
 			weekly: [parkDays[i % parkDays.length]!],
 			monthly: null
 		});
@@ -359,7 +366,15 @@ function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
 	const regulars = new Map<string, PlanHousehold[]>(sites.map((s) => [s.id, []]));
 	const households: PlanHousehold[] = [];
 	for (let h = 0; h < householdCount; h++) {
-		const home = rng.pick(byProgram(rng.weighted<ProgramCode>([['nikoniko', 60], ['ohisama', 30], ['nobinobi', 10]])));
+		const home = rng.pick(
+			byProgram(
+				rng.weighted<ProgramCode>([
+					['nikoniko', 60],
+					['ohisama', 30],
+					['nobinobi', 10]
+				])
+			)
+		);
 		const homeSites = [home];
 		if (rng.chance(0.4)) {
 			const other = rng.pick(sites.filter((s) => s.program !== 'nobinobi' && s !== home));
@@ -424,11 +439,12 @@ function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
 	// and a few walk-ins counted by band.
 	const visits: Rec<'visits'>[] = [];
 	const visitCounts: Record<ProgramCode, [number, number]> = { ohisama: [3, 9], nikoniko: [4, 12], nobinobi: [2, 6] };
-	const method = () => rng.weighted<VisitData['method']>([
-		['camera', 85],
-		['scanner', 8],
-		['typed', 7]
-	]);
+	const method = () =>
+		rng.weighted<VisitData['method']>([
+			['camera', 85],
+			['scanner', 8],
+			['typed', 7]
+		]);
 	const times = (date: IsoDate, program: ProgramCode) => {
 		const start = minutesOf(TIMES[program].start);
 		const length = minutesOf(TIMES[program].end) - start;
@@ -443,9 +459,7 @@ function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
 		const { date } = session.data;
 		const registered = (h: PlanHousehold) => h.data.consentDate <= date;
 		const [lo, hi] = visitCounts[site.program];
-		const chosen = rng
-			.shuffle(regulars.get(site.id)!.filter(registered))
-			.slice(0, rng.int(lo, hi));
+		const chosen = rng.shuffle(regulars.get(site.id)!.filter(registered)).slice(0, rng.int(lo, hi));
 		if (site.program !== 'nobinobi' && households.length > 0 && rng.chance(0.3)) {
 			const guest = rng.pick(households);
 			if (registered(guest) && !chosen.includes(guest)) chosen.push(guest);
@@ -468,7 +482,14 @@ function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
 				}
 			});
 		}
-		const walkIns = site.program === 'nobinobi' ? 0 : rng.weighted([[0, 60], [1, 30], [2, 10]] as const);
+		const walkIns =
+			site.program === 'nobinobi'
+				? 0
+				: rng.weighted([
+						[0, 60],
+						[1, 30],
+						[2, 10]
+					] as const);
 		for (let w = 0; w < walkIns; w++) {
 			const counts: BandCounts = { age0: 0, age1: 0, age2: 0, age3plus: 0, school: 0 };
 			const kids = rng.int(1, 2);
@@ -585,7 +606,15 @@ export async function seedDemo(store: Store, opts: { now?: number; seed?: number
 		households: plan.households.length,
 		children: plan.households.reduce((n, h) => n + h.children.length, 0),
 		visits: plan.visits.length,
-		staff: staff.map((s) => ({ id: s.id, displayName: s.displayName, role: s.role, pin: s.pin, loginName: s.loginName, password: s.password, siteIds: s.siteIds })),
+		staff: staff.map((s) => ({
+			id: s.id,
+			displayName: s.displayName,
+			role: s.role,
+			pin: s.pin,
+			loginName: s.loginName,
+			password: s.password,
+			siteIds: s.siteIds
+		})),
 		firstSiteIds: plan.firstSiteIds
 	};
 }

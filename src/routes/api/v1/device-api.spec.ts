@@ -16,7 +16,11 @@ import * as f from '../../../../tests/factories';
 
 const call = inProcessFetch();
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-	call(`${BASE_URL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+	call(`${BASE_URL}${path}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', ...headers },
+		body: typeof body === 'string' ? body : JSON.stringify(body)
+	});
 
 async function errorOf(res: Response): Promise<{ status: number; code: string }> {
 	const body = (await res.json()) as { error?: { code: string; message: string } };
@@ -114,12 +118,20 @@ describe.each(testStores())('device API on $name', (ts) => {
 		it('rate-limits guessing from one address', async () => {
 			const guesser = inProcessFetch({ clientAddress: '198.51.100.7' });
 			const attempt = () =>
-				guesser(`${BASE_URL}/api/v1/devices/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'AAAAA-AAAAA', name: 'x' }) });
+				guesser(`${BASE_URL}/api/v1/devices/enroll`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify({ code: 'AAAAA-AAAAA', name: 'x' })
+				});
 			for (let i = 0; i < 20; i++) expect((await attempt()).status).toBe(403);
 			expect(await errorOf(await attempt())).toEqual({ status: 429, code: 'rate_limited' });
 			// Even a valid code is refused from that address until the window passes.
 			const code = await enrollmentCode(store, [fx.siteId]);
-			const res = await guesser(`${BASE_URL}/api/v1/devices/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, name: 'x' }) });
+			const res = await guesser(`${BASE_URL}/api/v1/devices/enroll`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ code, name: 'x' })
+			});
 			expect(res.status).toBe(429);
 		});
 	});
@@ -150,7 +162,11 @@ describe.each(testStores())('device API on $name', (ts) => {
 
 		it('refuses a change with a malformed envelope (bad id, bad hlc) as a whole', async () => {
 			const before = await snapshot(store);
-			for (const bad of [{ ...change('visits', f.visit(fx.sessionId)), id: 'not-a-uuid' }, { ...change('visits', f.visit(fx.sessionId)), hlc: 'yesterday' }, { ...change('visits', f.visit(fx.sessionId)), deleted: 'no' }]) {
+			for (const bad of [
+				{ ...change('visits', f.visit(fx.sessionId)), id: 'not-a-uuid' },
+				{ ...change('visits', f.visit(fx.sessionId)), hlc: 'yesterday' },
+				{ ...change('visits', f.visit(fx.sessionId)), deleted: 'no' }
+			]) {
 				expect(await errorOf(await post('/api/v1/sync/push', { protocol: 1, changes: [bad] }, auth()))).toEqual({ status: 400, code: 'invalid_body' });
 			}
 			expect(await snapshot(store)).toEqual(before);
@@ -256,7 +272,9 @@ describe.each(testStores())('device API on $name', (ts) => {
 
 		it('pages through what the device may see, each row once, cursor always advancing', async () => {
 			// Another device at the other site writes a visit there: this device must not see it.
-			const other = (await (await post('/api/v1/devices/enroll', { code: await enrollmentCode(store, [fx.siteId, fx.otherSiteId]), name: 'other' })).json()) as { token: string };
+			const other = (await (
+				await post('/api/v1/devices/enroll', { code: await enrollmentCode(store, [fx.siteId, fx.otherSiteId]), name: 'other' })
+			).json()) as { token: string };
 			const hid = uuidv7();
 			const h = f.household();
 			const pushed = await post(
@@ -313,6 +331,9 @@ describe.each(testStores())('device API on $name', (ts) => {
 	it('answers unknown API paths and wrong methods in JSON', async () => {
 		expect(await errorOf(await call(`${BASE_URL}/api/v1/nothing`))).toEqual({ status: 404, code: 'not_found' });
 		expect(await errorOf(await call(`${BASE_URL}/api/v1/sync/push`))).toEqual({ status: 405, code: 'method_not_allowed' });
-		expect(await errorOf(await call(`${BASE_URL}/api/v1/sync/pull`, { method: 'DELETE', headers: auth() }))).toEqual({ status: 405, code: 'method_not_allowed' });
+		expect(await errorOf(await call(`${BASE_URL}/api/v1/sync/pull`, { method: 'DELETE', headers: auth() }))).toEqual({
+			status: 405,
+			code: 'method_not_allowed'
+		});
 	});
 });

@@ -11,7 +11,8 @@ export const GET = api(async ({ request, url }) => {
 	const store = await getStore();
 	const device = await authenticateDevice(store, request.headers.get('authorization'), 'pull');
 	const query = pullQuery.safeParse(Object.fromEntries(url.searchParams));
-	if (!query.success) throw new ApiError(query.error.issues.some((i) => i.path[0] === 'since') ? 'invalid_cursor' : 'bad_request', z.prettifyError(query.error));
+	if (!query.success)
+		throw new ApiError(query.error.issues.some((i) => i.path[0] === 'since') ? 'invalid_cursor' : 'bad_request', z.prettifyError(query.error));
 	return json(await buildPull(store, device, query.data.since, query.data.limit));
 });
 
