@@ -29,8 +29,15 @@ describe.each(testStores())('centre sign-in on $name', (ts) => {
 	});
 	beforeEach(async () => {
 		await truncateAll(store);
-		[staffId] = await store.transaction((tx) => writeCentreRecords(tx, 'staff', [{ data: f.staffMember({ displayName: 'コーディネーター 高橋', role: 'coordinator' }) }]));
-		await store.query('update staff set login_name = $2, password_hash = $3 where id = $1', [staffId, 'takahashi', await hashPassword('correct horse battery')]);
+		const ids = await store.transaction((tx) =>
+			writeCentreRecords(tx, 'staff', [{ data: f.staffMember({ displayName: 'コーディネーター 高橋', role: 'coordinator' }) }])
+		);
+		staffId = ids[0]!;
+		await store.query('update staff set login_name = $2, password_hash = $3 where id = $1', [
+			staffId,
+			'takahashi',
+			await hashPassword('correct horse battery')
+		]);
 	});
 
 	it('signs in with the right password, case-insensitively on the login name, and the session finds the user', async () => {
@@ -46,7 +53,9 @@ describe.each(testStores())('centre sign-in on $name', (ts) => {
 	it('refuses a wrong password, an unknown name and an inactive account alike, and logs the failures', async () => {
 		expect(await codeOf(signIn(store, { loginName: 'takahashi', password: 'wrong' }, '10.0.0.2', null))).toBe('unauthorized');
 		expect(await codeOf(signIn(store, { loginName: 'nobody', password: 'wrong' }, '10.0.0.2', null))).toBe('unauthorized');
-		await store.transaction((tx) => writeCentreRecords(tx, 'staff', [{ id: staffId, data: f.staffMember({ displayName: 'x', role: 'coordinator', active: false }) }]));
+		await store.transaction((tx) =>
+			writeCentreRecords(tx, 'staff', [{ id: staffId, data: f.staffMember({ displayName: 'x', role: 'coordinator', active: false }) }])
+		);
 		expect(await codeOf(signIn(store, { loginName: 'takahashi', password: 'correct horse battery' }, '10.0.0.2', null))).toBe('unauthorized');
 		const failures = await store.query<{ n: number }>(`select count(*)::int as n from audit_log where action = 'staff.sign_in_failed'`);
 		expect(failures.rows[0]!.n).toBe(3);
@@ -54,7 +63,8 @@ describe.each(testStores())('centre sign-in on $name', (ts) => {
 	});
 
 	it(`locks a login name after ${LOGIN_RATE.limit} attempts, even with the right password`, async () => {
-		for (let i = 0; i < LOGIN_RATE.limit; i++) expect(await codeOf(signIn(store, { loginName: 'takahashi', password: `guess${i}` }, `10.0.1.${i}`, null))).toBe('unauthorized');
+		for (let i = 0; i < LOGIN_RATE.limit; i++)
+			expect(await codeOf(signIn(store, { loginName: 'takahashi', password: `guess${i}` }, `10.0.1.${i}`, null))).toBe('unauthorized');
 		expect(await codeOf(signIn(store, { loginName: 'takahashi', password: 'correct horse battery' }, '10.0.2.1', null))).toBe('rate_limited');
 	});
 
@@ -68,7 +78,9 @@ describe.each(testStores())('centre sign-in on $name', (ts) => {
 		expect(await sessionUser(store, b.token)).toBeNull();
 
 		const c = await signIn(store, { loginName: 'takahashi', password: 'correct horse battery' }, '10.0.0.3', null);
-		await store.transaction((tx) => writeCentreRecords(tx, 'staff', [{ id: staffId, data: f.staffMember({ displayName: 'x', role: 'coordinator', active: false }) }]));
+		await store.transaction((tx) =>
+			writeCentreRecords(tx, 'staff', [{ id: staffId, data: f.staffMember({ displayName: 'x', role: 'coordinator', active: false }) }])
+		);
 		expect(await sessionUser(store, c.token)).toBeNull();
 		expect(await sessionUser(store, undefined)).toBeNull();
 		expect(await sessionUser(store, 'hrs_forged')).toBeNull();

@@ -1,0 +1,39 @@
+/**
+ * Server hooks. `init` opens and migrates the store before the first request (the process fails to
+ * start if it cannot), and closes it on `sveltekit:shutdown`, which the host (scripts/lib/host.js)
+ * emits after its servers have closed and awaits, so the store is closed before the process exits.
+ */
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { closeStore, getStore } from '$lib/server/db';
+
+export const init: ServerInit = async () => {
+	await getStore();
+	process.once('sveltekit:shutdown', () => closeStore());
+};
+
+/** Headers for every response the app makes (page CSP comes from svelte.config.js). */
+const SECURITY_HEADERS: Record<string, string> = {
+	'x-content-type-options': 'nosniff',
+	'referrer-policy': 'no-referrer',
+	'permissions-policy': 'camera=(self), microphone=(), geolocation=()'
+};
+
+export const handle: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	try {
+		for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
+		return response;
+	} catch {
+		// A response with immutable headers (one passed through from fetch): copy it.
+		const copy = new Response(response.body, response);
+		for (const [name, value] of Object.entries(SECURITY_HEADERS)) copy.headers.set(name, value);
+		return copy;
+	}
+};
+
+/** Unexpected errors are logged here and leave as a stable code with a message that reveals nothing. */
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	if (status === 404) return { code: 'not_found', message: 'Not found' };
+	console.error(`[server] ${event.request.method} ${event.url.pathname}`, error);
+	return { code: 'internal', message: status >= 500 ? 'Something went wrong on the server; it has been logged.' : message };
+};

@@ -1,0 +1,98 @@
+/**
+ * Debian's Chromium driven by playwright-core, with the flags this machine needs (no sandbox as
+ * root, no background networking on a closed network), plus the checks every screen must pass:
+ * axe-core with no violations, and touch targets of at least 44 × 44 px.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function launch(extraArgs: string[] = [], opts: LaunchOptions = {}): Promise<Browser> {
+	return chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+			...extraArgs
+		],
+		...opts
+	});
+}
+
+/** A context like a tablet's or a desktop's; CSP is bypassed only so that axe can be injected. */
+export async function newContext(browser: Browser, opts: { tablet?: boolean } = {}): Promise<BrowserContext> {
+	return browser.newContext({
+		locale: 'ja-JP',
+		timezoneId: 'Asia/Tokyo',
+		viewport: opts.tablet ? { width: 1180, height: 820 } : { width: 1366, height: 900 },
+		hasTouch: opts.tablet ?? false,
+		bypassCSP: true
+	});
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+	id: string;
+	impact: string | null;
+	help: string;
+	nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** axe-core's violations on the page as it is now (WCAG 2.x A and AA, and best practices). */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+	await page.evaluate(axeSource);
+	const result = await page.evaluate(async () => {
+		const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+		return axe.run(document, {
+			resultTypes: ['violations'],
+			runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] }
+		});
+	});
+	return result.violations.map((v) => ({
+		id: v.id,
+		impact: v.impact,
+		help: v.help,
+		nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary }))
+	}));
+}
+
+/** Visible buttons, links, inputs and selects smaller than 44 × 44 px (checkboxes count by their label). */
+export async function smallTouchTargets(page: Page): Promise<string[]> {
+	return page.evaluate(() => {
+		const small: string[] = [];
+		for (const el of Array.from(document.querySelectorAll<HTMLElement>('button, a[href], input, select, textarea, [role="button"]'))) {
+			if (el instanceof HTMLInputElement && el.type === 'hidden') continue;
+			const r = el.getBoundingClientRect();
+			if (r.width === 0 && r.height === 0) continue; // not rendered
+			let box = r;
+			if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) {
+				const label = el.closest('label');
+				if (label) box = label.getBoundingClientRect();
+			}
+			if (box.width < 44 || box.height < 44)
+				small.push(
+					`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.textContent ?? el.getAttribute('aria-label') ?? '').trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`
+				);
+		}
+		return small;
+	});
+}
+
+/** Both checks, with a message that says what is wrong. */
+export async function expectAccessible(page: Page, expect: (v: unknown, m?: string) => { toEqual: (x: unknown) => void }): Promise<void> {
+	const violations = await axeViolations(page);
+	expect(
+		violations.map((v) => `${v.id}: ${v.help} @ ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+		`axe on ${page.url()}`
+	).toEqual([]);
+	expect(await smallTouchTargets(page), `touch targets on ${page.url()}`).toEqual([]);
+}

@@ -1,0 +1,101 @@
+/**
+ * Journeys through the built server in Chromium: a coordinator signs in, sees today's demo
+ * sessions, issues an enrollment code; a tablet enrolls with it and shows its sync status. Every
+ * screen on the way passes axe-core and the 44 px touch-target rule.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
+import { expectAccessible, launch, newContext } from './browser';
+
+describe('centre and tablet enrollment in the browser', () => {
+	let place: Place;
+	let server: RunningServer;
+	let browser: Browser;
+
+	beforeAll(async () => {
+		place = await makePlace('pglite');
+		server = await startServer({ dataDir: place.dataDir });
+		browser = await launch();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await server?.stop();
+		await place?.dispose();
+	});
+
+	it('shows the three faces on the start page', async () => {
+		const page = await (await newContext(browser)).newPage();
+		await page.goto(server.url);
+		expect(await page.locator('h1').textContent()).toBe('ひろば');
+		expect(await page.getByRole('link', { name: 'センター' }).getAttribute('href')).toBe('/centre');
+		await expectAccessible(page, expect);
+	});
+
+	it('a coordinator signs in, sees today’s sessions, and enrolls a tablet that then syncs', async () => {
+		const ctx = await newContext(browser);
+		const page = await ctx.newPage();
+		await page.goto(`${server.url}/centre`);
+		expect(new URL(page.url()).pathname).toBe('/centre/login');
+		await expectAccessible(page, expect);
+
+		await page.getByLabel('ログインID').fill('coordinator1');
+		await page.getByLabel('パスワード').fill('wrong password');
+		await page.getByRole('button', { name: 'ログイン' }).click();
+		await expect.poll(() => page.getByRole('alert').textContent()).toContain('ログインIDまたはパスワードが違います');
+		await expectAccessible(page, expect);
+
+		await page.getByLabel('パスワード').fill('hiroba-demo-1');
+		await page.getByRole('button', { name: 'ログイン' }).click();
+		await page.waitForURL(`${server.url}/centre`);
+		await expect.poll(() => page.getByRole('heading', { name: /今日の開催/ }).textContent()).toMatch(/今日の開催（[1-9]\d*件）/);
+		expect(await page.locator('dd').first().textContent()).toBe('300');
+		await expectAccessible(page, expect);
+
+		await page.getByRole('link', { name: '端末' }).click();
+		await page.waitForURL(`${server.url}/centre/devices`);
+		await page.getByRole('button', { name: '登録コードを発行' }).click();
+		await expect.poll(() => page.getByRole('alert').textContent()).toContain('会場を1つ以上選んでください');
+		const firstSite = page.locator('input[name="siteId"]').first();
+		const siteLabel = (await firstSite.locator('xpath=..').textContent())!.trim();
+		await firstSite.check();
+		await page.getByRole('button', { name: '登録コードを発行' }).click();
+		const codeText = page.locator('.code .big');
+		await codeText.waitFor();
+		const code = (await codeText.textContent())!.trim();
+		expect(code).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+		expect(await page.getByRole('img', { name: `登録コード ${code} のQRコード` }).isVisible()).toBe(true);
+		await expectAccessible(page, expect);
+
+		// The tablet: a separate browser context (its own IndexedDB), the same centre.
+		const tablet = await (await newContext(browser, { tablet: true })).newPage();
+		await tablet.goto(`${server.url}/kiosk`);
+		await tablet.getByLabel('登録コード').waitFor();
+		await expectAccessible(tablet, expect);
+		await tablet.getByLabel('登録コード').fill('ABCDE');
+		await tablet.getByLabel('端末の名前').fill('受付テスト端末');
+		await tablet.getByRole('button', { name: '登録する' }).click();
+		await expect.poll(() => tablet.getByRole('alert').textContent()).toContain('登録コードは10文字です');
+		await tablet.getByLabel('登録コード').fill(code.toLowerCase());
+		await tablet.getByRole('button', { name: '登録する' }).click();
+		await tablet.getByRole('heading', { name: '受付テスト端末' }).waitFor();
+		expect(await tablet.getByText(`会場: ${siteLabel}`).isVisible()).toBe(true);
+		await expect.poll(() => tablet.locator('.state').textContent(), { timeout: 15_000 }).toBe('同期済み');
+		expect(await tablet.getByTestId('sync-pending').textContent()).toBe('0件');
+		await expectAccessible(tablet, expect);
+
+		// The same code cannot enroll a second tablet.
+		const second = await (await newContext(browser, { tablet: true })).newPage();
+		await second.goto(`${server.url}/kiosk`);
+		await second.getByLabel('登録コード').fill(code);
+		await second.getByLabel('端末の名前').fill('二台目');
+		await second.getByRole('button', { name: '登録する' }).click();
+		await expect.poll(() => second.getByRole('alert').textContent()).toContain('すでに使われています');
+
+		// Back at the centre, the device is listed with its site and a last sync time.
+		await page.reload();
+		const row = page.getByRole('row', { name: /受付テスト端末/ });
+		expect(await row.textContent()).toContain(siteLabel);
+		expect(await row.textContent()).toContain('稼働中');
+	});
+});
