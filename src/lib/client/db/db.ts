@@ -85,7 +85,13 @@ export const META = {
 	cursor: 'cursor',
 	clock: 'clock',
 	hasPushed: 'hasPushed',
-	lastSuccessAt: 'lastSuccessAt'
+	lastSuccessAt: 'lastSuccessAt',
+	/** The session the kiosk is checking families in to. */
+	kioskSession: 'kioskSession',
+	/** Failed staff PIN attempts and the lockout they earned: { failures, until }. */
+	pinLockout: 'pinLockout',
+	/** Which camera the kiosk uses. */
+	camera: 'camera'
 } as const;
 
 export interface DeviceCredentials {
@@ -94,4 +100,9 @@ export interface DeviceCredentials {
 	name: string;
 	sites: { id: string; nameJa: string; programId: string }[];
 	enrolledAt: string;
+}
+
+/** The tablet's node id in hlc stamps: its device id without hyphens. */
+export function hlcNode(deviceId: string): string {
+	return deviceId.replace(/-/g, '');
 }

@@ -8,7 +8,7 @@
  */
 import { HlcClock, type HlcState } from '$lib/domain/hlc';
 import { TABLE_SCHEMAS, type PushableTable, type TableData } from '$lib/sync/protocol';
-import { META, type DeviceCredentials, type HirobaDB, type OutboxEntry, type Row } from './db';
+import { META, hlcNode, type DeviceCredentials, type HirobaDB, type OutboxEntry, type Row } from './db';
 
 export interface WriteOptions {
 	deleted?: boolean;
@@ -41,7 +41,7 @@ export async function saveRecords<T extends PushableTable>(
 	return db.transaction('rw', [db.syncTable(table), db.outbox, db.meta], async () => {
 		const device = await db.getMeta<DeviceCredentials>(META.device);
 		if (!device) throw new NotEnrolledError();
-		const clock = new HlcClock(device.deviceId.replace(/-/g, ''), (await db.getMeta<HlcState>(META.clock)) ?? undefined, opts.now);
+		const clock = new HlcClock(hlcNode(device.deviceId), (await db.getMeta<HlcState>(META.clock)) ?? undefined, opts.now);
 		const rows: Row<T>[] = [];
 		const entries: OutboxEntry[] = [];
 		const now = Date.now();

@@ -10,7 +10,7 @@
 import { HlcClock, type HlcState } from '$lib/domain/hlc';
 import { isApiErrorBody, type ErrorCode } from '$lib/sync/errors';
 import { MAX_PUSH_BYTES, MAX_PUSH_CHANGES, PROTOCOL_VERSION, pullResponse, pushResponse, wins, type PullResponse, type SyncTable } from '$lib/sync/protocol';
-import { META, type DeviceCredentials, type HirobaDB, type OutboxEntry, type Row } from '../db/db';
+import { META, hlcNode, type DeviceCredentials, type HirobaDB, type OutboxEntry, type Row } from '../db/db';
 import { wipeLocalData } from '../db/wipe';
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error' | 'revoked' | 'retired' | 'not_enrolled';
@@ -328,7 +328,7 @@ export class SyncEngine {
 			const current = (await this.db.getMeta<string>(META.cursor)) ?? '0';
 			if (current !== since) return;
 			const device = await this.db.getMeta<DeviceCredentials>(META.device);
-			const clock = device ? new HlcClock(device.deviceId.replace(/-/g, ''), (await this.db.getMeta<HlcState>(META.clock)) ?? undefined, this.#opts.now) : null;
+			const clock = device ? new HlcClock(hlcNode(device.deviceId), (await this.db.getMeta<HlcState>(META.clock)) ?? undefined, this.#opts.now) : null;
 			for (const table of tables) {
 				const changes = page.changes.filter((c) => c.table === table);
 				const t = this.db.syncTable(table);

@@ -1,0 +1,216 @@
+/**
+ * What the kiosk and staff screens do to the tablet's database. Every write goes through
+ * saveRecord(s), so it lands in IndexedDB and the outbox in one transaction; offline it simply
+ * waits in the outbox, and the sync engine pushes it when the centre can be reached.
+ */
+import { makeCardCode } from '$lib/domain/card-code';
+import { childrenComing, decideCheckIn, visitFor, type CheckInDecision } from '$lib/domain/checkin';
+import { uuidv7 } from '$lib/domain/ids';
+import type { BandCounts, ChildData, HouseholdData, SessionData, VisitData } from '$lib/domain/schemas';
+import { META, hlcNode, type DeviceCredentials, type HirobaDB, type Row } from './db';
+import { saveRecord, saveRecords } from './writes';
+
+type Clock = { now?: () => number };
+const nowOf = (c: Clock) => (c.now ? c.now() : Date.now());
+
+/** Strip the sync fields from a row, leaving the record's data. */
+export function dataOf<T extends Row<'sessions' | 'households' | 'children' | 'visits'>>(row: T): Omit<T, 'id' | 'hlc' | 'deleted'> {
+	const { id: _id, hlc: _hlc, deleted: _deleted, ...data } = row;
+	return data;
+}
+
+export async function sessionsOn(db: HirobaDB, siteIds: string[], date: string): Promise<Row<'sessions'>[]> {
+	const rows = await db.sessions.where('siteId').anyOf(siteIds).toArray();
+	return rows.filter((s) => !s.deleted && s.date === date).sort((a, b) => a.startTime.localeCompare(b.startTime));
+}
+
+/** The session the kiosk checks families in to, chosen by staff. */
+export async function activeSession(db: HirobaDB): Promise<Row<'sessions'> | null> {
+	const id = await db.getMeta<string>(META.kioskSession);
+	if (!id) return null;
+	const s = await db.sessions.get(id);
+	return s && !s.deleted ? s : null;
+}
+
+export async function setActiveSession(db: HirobaDB, sessionId: string | null): Promise<void> {
+	await db.setMeta(META.kioskSession, sessionId);
+}
+
+export async function setSessionStatus(
+	db: HirobaDB,
+	sessionId: string,
+	status: SessionData['status'],
+	cancelReason: SessionData['cancelReason'] = null,
+	clock: Clock = {}
+) {
+	const s = await db.sessions.get(sessionId);
+	if (!s) throw new Error(`no session ${sessionId}`);
+	return saveRecord(db, 'sessions', sessionId, { ...dataOf(s), status, cancelReason: status === 'cancelled' ? cancelReason : null }, clock);
+}
+
+export type CheckInOutcome = { decision: CheckInDecision; visit: Row<'visits'> | null; household: Row<'households'> | null };
+
+/**
+ * Check a card in at a session. The decision and the write happen in one transaction, so two quick
+ * scans of the same card cannot both record a visit.
+ */
+export async function checkIn(db: HirobaDB, sessionId: string, input: string, method: VisitData['method'], clock: Clock = {}): Promise<CheckInOutcome> {
+	return db.transaction('rw', [db.sessions, db.households, db.children, db.visits, db.outbox, db.meta], async () => {
+		const session = await db.sessions.get(sessionId);
+		if (!session) throw new Error(`no session ${sessionId}`);
+		const visits = await db.visits.where('sessionId').equals(sessionId).toArray();
+		// Card codes are unique, so at most one household; load it and its children up front.
+		const code = input;
+		const households = new Map<string, Row<'households'>>();
+		const childrenByHousehold = new Map<string, Row<'children'>[]>();
+		const probe = decideCheckIn(code, { session, findHousehold: () => undefined, childrenOf: () => [], visits: [] });
+		if (probe.kind === 'check_in') {
+			const h = (await db.households.where('cardCode').equals(probe.cardCode).toArray()).find((x) => !x.deleted);
+			if (h) {
+				households.set(h.cardCode, h);
+				childrenByHousehold.set(h.id, await db.children.where('householdId').equals(h.id).toArray());
+			}
+		}
+		const decision = decideCheckIn(code, {
+			session,
+			findHousehold: (c) => households.get(c),
+			childrenOf: (id) => childrenByHousehold.get(id) ?? [],
+			visits
+		});
+		const household = decision.kind === 'check_in' || decision.kind === 'already' ? (decision.household as Row<'households'> | null) : null;
+		if (decision.kind !== 'check_in') return { decision, visit: null, household };
+		const visit = await saveRecord(db, 'visits', uuidv7(), visitFor(decision, sessionId, method, new Date(nowOf(clock))), clock);
+		return { decision, visit, household };
+	});
+}
+
+export interface Registration {
+	nickname: string | null;
+	areaKind: HouseholdData['areaKind'];
+	town: string | null;
+	heardFrom: HouseholdData['heardFrom'];
+	language: HouseholdData['language'];
+	consentVersion: string;
+	children: Array<{ birthYm: string; nickname?: string | null }>;
+	adults: number;
+}
+
+/**
+ * A first visit: the household, its children and today's visit, in one transaction, with a new
+ * card code. The card is queued for printing at the centre.
+ */
+export async function registerFamily(
+	db: HirobaDB,
+	session: Row<'sessions'>,
+	reg: Registration,
+	clock: Clock = {}
+): Promise<{ household: Row<'households'>; children: Row<'children'>[]; visit: Row<'visits'> }> {
+	const at = new Date(nowOf(clock));
+	const householdId = uuidv7();
+	const household: HouseholdData = {
+		cardCode: makeCardCode(),
+		nickname: reg.nickname,
+		areaKind: reg.areaKind,
+		town: reg.areaKind === 'ward' ? reg.town : null,
+		heardFrom: reg.heardFrom,
+		consentVersion: reg.consentVersion,
+		consentDate: session.date,
+		registeredSiteId: session.siteId,
+		language: reg.language,
+		cardPrintRequested: true
+	};
+	const children: Array<{ id: string; data: ChildData }> = reg.children.map((c) => ({
+		id: uuidv7(),
+		data: { householdId, birthYm: c.birthYm, nickname: c.nickname ?? null }
+	}));
+	return db.transaction('rw', [db.households, db.children, db.visits, db.outbox, db.meta], async () => {
+		const h = await saveRecord(db, 'households', householdId, household, clock);
+		const cs = children.length ? await saveRecords(db, 'children', children, clock) : [];
+		const visit = await saveRecord(
+			db,
+			'visits',
+			uuidv7(),
+			{
+				sessionId: session.id,
+				householdId,
+				cardCode: household.cardCode,
+				childIds: children.map((c) => c.id),
+				walkInChildren: null,
+				adults: reg.adults,
+				checkedInAt: at.toISOString(),
+				checkedOutAt: null,
+				method: 'registration'
+			},
+			clock
+		);
+		return { household: h, children: cs, visit };
+	});
+}
+
+export async function recordWalkIn(db: HirobaDB, sessionId: string, adults: number, children: BandCounts, clock: Clock = {}): Promise<Row<'visits'>> {
+	return saveRecord(
+		db,
+		'visits',
+		uuidv7(),
+		{
+			sessionId,
+			householdId: null,
+			cardCode: null,
+			childIds: [],
+			walkInChildren: children,
+			adults,
+			checkedInAt: new Date(nowOf(clock)).toISOString(),
+			checkedOutAt: null,
+			method: 'walkin'
+		},
+		clock
+	);
+}
+
+export async function checkOut(db: HirobaDB, visitId: string, clock: Clock = {}): Promise<Row<'visits'>> {
+	const v = await db.visits.get(visitId);
+	if (!v || v.deleted) throw new Error(`no visit ${visitId}`);
+	return saveRecord(db, 'visits', visitId, { ...dataOf(v), checkedOutAt: new Date(nowOf(clock)).toISOString() }, clock);
+}
+
+/** Undo a mistaken check-in: a tombstone, which reaches the centre and the site's other tablets. */
+export async function undoVisit(db: HirobaDB, visitId: string, clock: Clock = {}): Promise<void> {
+	const v = await db.visits.get(visitId);
+	if (!v || v.deleted) return;
+	await saveRecord(db, 'visits', visitId, dataOf(v), { ...clock, deleted: true });
+}
+
+export async function updateVisit(
+	db: HirobaDB,
+	visitId: string,
+	patch: Partial<Pick<VisitData, 'adults' | 'childIds'>>,
+	clock: Clock = {}
+): Promise<Row<'visits'>> {
+	const v = await db.visits.get(visitId);
+	if (!v || v.deleted) throw new Error(`no visit ${visitId}`);
+	return saveRecord(db, 'visits', visitId, { ...dataOf(v), ...patch }, clock);
+}
+
+/**
+ * Visits made with a card whose household was not on this tablet yet: once the household has
+ * arrived by sync, name it and its children on the visit. Only visits this tablet wrote last (its
+ * node id ends the stamp), so two tablets never race to resolve the same one.
+ */
+export async function resolveCardVisits(db: HirobaDB, sessionIds: string[], clock: Clock = {}): Promise<number> {
+	const device = await db.getMeta<DeviceCredentials>(META.device);
+	if (!device || sessionIds.length === 0) return 0;
+	const node = ':' + hlcNode(device.deviceId);
+	const visits = (await db.visits.where('sessionId').anyOf(sessionIds).toArray()).filter(
+		(v) => !v.deleted && v.householdId === null && v.cardCode !== null && v.hlc.endsWith(node)
+	);
+	let resolved = 0;
+	for (const v of visits) {
+		const h = (await db.households.where('cardCode').equals(v.cardCode!).toArray()).find((x) => !x.deleted);
+		const session = await db.sessions.get(v.sessionId);
+		if (!h || !session) continue;
+		const kids = childrenComing(await db.children.where('householdId').equals(h.id).toArray(), session.date);
+		await saveRecord(db, 'visits', v.id, { ...dataOf(v), householdId: h.id, childIds: kids.map((c) => c.id) }, clock);
+		resolved++;
+	}
+	return resolved;
+}
