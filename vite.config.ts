@@ -1,8 +1,41 @@
 import { sveltekit } from '@sveltejs/kit/vite';
+import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-	plugins: [sveltekit()],
+	plugins: [
+		sveltekit(),
+		SvelteKitPWA({
+			strategies: 'injectManifest',
+			// Kit builds src/service-worker/index.ts itself; the plugin injects the precache manifest.
+			srcDir: 'src',
+			filename: 'service-worker.ts',
+			injectRegister: false,
+			registerType: 'autoUpdate',
+			manifest: {
+				name: 'ひろば 受付',
+				short_name: 'ひろば',
+				description: '親子ひろばの受付・相談記録',
+				lang: 'ja',
+				start_url: '/kiosk',
+				scope: '/',
+				display: 'fullscreen',
+				orientation: 'any',
+				background_color: '#fffaf3',
+				theme_color: '#f39800',
+				icons: [
+					{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+					{ src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+					{ src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' }
+				]
+			},
+			injectManifest: {
+				globPatterns: ['client/**/*.{js,css,ico,png,svg,webp,webmanifest,wasm}', 'prerendered/**/*.{html,json}'],
+				maximumFileSizeToCacheInBytes: 5 * 1024 * 1024
+			},
+			kit: { includeVersionFile: true }
+		})
+	],
 	test: {
 		projects: [
 			{

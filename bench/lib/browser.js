@@ -1,9 +1,9 @@
 /** Debian's Chromium, headless, with the flags this machine needs. */
 import { chromium } from 'playwright-core';
 
-/** @param {string[]} [extraArgs] */
-export function launchChromium(extraArgs = []) {
-	return chromium.launch({
+/** @param {string[]} extraArgs */
+function options(extraArgs) {
+	return {
 		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
 		headless: true,
 		args: [
@@ -16,5 +16,21 @@ export function launchChromium(extraArgs = []) {
 			'--disable-sync',
 			...extraArgs
 		]
-	});
+	};
+}
+
+/** @param {string[]} [extraArgs] */
+export function launchChromium(extraArgs = []) {
+	return chromium.launch(options(extraArgs));
+}
+
+/**
+ * Chromium with a real profile folder. A context of `launchChromium()` is off the record, and
+ * Chromium keeps an off-the-record profile's IndexedDB in memory; benchmarks of IndexedDB as a
+ * tablet has it (on disk) need this one. The caller removes `userDataDir` after closing.
+ * @param {string} userDataDir
+ * @param {string[]} [extraArgs]
+ */
+export function launchPersistentChromium(userDataDir, extraArgs = []) {
+	return chromium.launchPersistentContext(userDataDir, options(extraArgs));
 }

@@ -15,6 +15,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  */
 export async function startServer(opts = {}) {
 	const dataDir = mkdtempSync(join(tmpdir(), 'hiroba-bench-'));
+	/** @type {Record<string, string | undefined>} */
 	const env = {
 		...process.env,
 		HIROBA_DATA_DIR: dataDir,

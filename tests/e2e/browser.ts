@@ -49,6 +49,15 @@ export interface AxeViolation {
 
 /** axe-core's violations on the page as it is now (WCAG 2.x A and AA, and best practices). */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+	// Let finite animations (fades) end first: mid-fade, text has the contrast of its opacity.
+	await page.evaluate(() =>
+		Promise.all(
+			document
+				.getAnimations()
+				.filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+				.map((a) => a.finished.catch(() => undefined))
+		)
+	);
 	await page.evaluate(axeSource);
 	const result = await page.evaluate(async () => {
 		const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
@@ -95,4 +104,77 @@ export async function expectAccessible(page: Page, expect: (v: unknown, m?: stri
 		`axe on ${page.url()}`
 	).toEqual([]);
 	expect(await smallTouchTargets(page), `touch targets on ${page.url()}`).toEqual([]);
+}
+
+/**
+ * A tablet: a persistent Chromium profile (its IndexedDB and service worker survive a relaunch),
+ * with a fake camera showing the given video, camera permission granted.
+ */
+export async function launchTablet(userDataDir: string, video: string | null): Promise<BrowserContext> {
+	const ctx = await chromium.launchPersistentContext(userDataDir, {
+		executablePath: CHROMIUM,
+		headless: true,
+		locale: 'ja-JP',
+		timezoneId: 'Asia/Tokyo',
+		viewport: { width: 1180, height: 820 },
+		hasTouch: true,
+		bypassCSP: true,
+		permissions: ['camera'],
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+			'--use-fake-ui-for-media-stream',
+			'--use-fake-device-for-media-stream',
+			...(video ? [`--use-file-for-fake-video-capture=${video}`] : [])
+		]
+	});
+	return ctx;
+}
+
+/**
+ * Type `text` and Enter as a keyboard-wedge scanner does: every key event sent at once, back to
+ * back. (page.keyboard.type waits for each key's round trip, which on a busy 2-core machine can
+ * leave gaps no scanner leaves.)
+ */
+export async function scannerTypes(page: Page, text: string): Promise<void> {
+	const cdp = await page.context().newCDPSession(page);
+	const sends: Promise<unknown>[] = [];
+	const key = (type: 'keyDown' | 'keyUp', k: { key: string; code: string; keyCode: number; text?: string; shift?: boolean }) =>
+		sends.push(
+			cdp.send('Input.dispatchKeyEvent', {
+				type,
+				key: k.key,
+				code: k.code,
+				windowsVirtualKeyCode: k.keyCode,
+				modifiers: k.shift ? 8 : 0,
+				...(type === 'keyDown' && k.text ? { text: k.text } : {})
+			})
+		);
+	for (const ch of text) {
+		const k = /[A-Z]/.test(ch)
+			? { key: ch, code: `Key${ch}`, keyCode: ch.charCodeAt(0), shift: true }
+			: /[a-z]/.test(ch)
+				? { key: ch, code: `Key${ch.toUpperCase()}`, keyCode: ch.toUpperCase().charCodeAt(0) }
+				: /[0-9]/.test(ch)
+					? { key: ch, code: `Digit${ch}`, keyCode: ch.charCodeAt(0) }
+					: ch === ':'
+						? { key: ch, code: 'Semicolon', keyCode: 186, shift: true }
+						: ch === '/'
+							? { key: ch, code: 'Slash', keyCode: 191 }
+							: ch === '.'
+								? { key: ch, code: 'Period', keyCode: 190 }
+								: { key: ch, code: 'Minus', keyCode: 189 };
+		key('keyDown', { ...k, text: ch });
+		key('keyUp', k);
+	}
+	const enter = { key: 'Enter', code: 'Enter', keyCode: 13, text: '\r' };
+	key('keyDown', enter);
+	key('keyUp', enter);
+	await Promise.all(sends);
+	await cdp.detach();
 }

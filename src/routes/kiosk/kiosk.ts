@@ -1,0 +1,31 @@
+/** What the kiosk says after a scan, in the family's language where it knows it. */
+import type { CheckInOutcome } from '$lib/client/db/repo';
+import { KIOSK_TEXT, LANG_TAG, type KioskLang } from '$lib/client/i18n/kiosk';
+
+export interface ConfirmationView {
+	tone: 'ok' | 'warn' | 'error';
+	title: string;
+	detail: string;
+	lang: string;
+}
+
+export function confirmationFor(outcome: CheckInOutcome, screenLang: KioskLang): ConfirmationView {
+	const d = outcome.decision;
+	const familyLang = (outcome.household?.language ?? screenLang) as KioskLang;
+	const lang = d.kind === 'check_in' || d.kind === 'already' ? familyLang : screenLang;
+	const t = KIOSK_TEXT[lang];
+	const tag = LANG_TAG[lang];
+	switch (d.kind) {
+		case 'check_in': {
+			const name = outcome.household?.nickname;
+			if (!outcome.household) return { tone: 'ok', title: t.welcome, detail: t.pendingHousehold, lang: tag };
+			return { tone: 'ok', title: name ? t.welcomeFamily(name) : t.welcome, detail: `${t.checkedIn}・${t.childrenCount(d.childCount)}`, lang: tag };
+		}
+		case 'already':
+			return { tone: 'warn', title: t.already, detail: t.alreadyDetail, lang: tag };
+		case 'session_not_open':
+			return { tone: 'error', title: t.notOpen, detail: t.notOpenDetail, lang: tag };
+		case 'invalid':
+			return { tone: 'error', title: d.reason === 'foreign' ? t.invalidForeign : t.invalidTypo, detail: t.invalidDetail, lang: tag };
+	}
+}
