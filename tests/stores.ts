@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../src/lib/server/db/store';
 import { migrate } from '../src/lib/server/db/migrate';
+import { useStore } from '../src/lib/server/db';
+import { ApiError } from '../src/lib/sync/errors';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface TestStore {
 	name: 'pglite' | 'postgres';
@@ -57,4 +60,32 @@ export async function truncateAll(store: Store): Promise<void> {
 		`select tablename from pg_tables where schemaname = current_schema() and tablename <> 'schema_migrations'`
 	);
 	await store.exec(`truncate ${r.rows.map((x) => `"${x.tablename}"`).join(', ')}`);
+}
+
+/**
+ * Open a test store before the suite and close it after. With `serve`, the app's route handlers
+ * (and everything that calls getStore()) use it too.
+ */
+export function openForSuite(ts: TestStore, set: (store: Store) => void, opts: { serve?: boolean } = {}): void {
+	let store: Store | null = null;
+	beforeAll(async () => {
+		store = await ts.open();
+		if (opts.serve) useStore(store);
+		set(store);
+	});
+	afterAll(async () => {
+		if (opts.serve) useStore(null);
+		await store?.close();
+		await ts.dispose();
+	});
+}
+
+/** The stable code of the ApiError a promise rejects with, or 'ok'. */
+export async function errorCodeOf(p: Promise<unknown>): Promise<string> {
+	try {
+		await p;
+		return 'ok';
+	} catch (e) {
+		return e instanceof ApiError ? e.code : String(e);
+	}
 }

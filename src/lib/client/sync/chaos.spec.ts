@@ -4,13 +4,12 @@
  * once it heals, the centre holds exactly the union of every tablet's records, each once, each at
  * its newest version; and every tablet agrees with the centre on what flows down.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { uuidv7 } from '$lib/domain/ids';
-import { useStore } from '$lib/server/db';
 import type { Store } from '$lib/server/db/store';
 import type { PushableTable, TableData } from '$lib/sync/protocol';
-import { testStores, truncateAll } from '../../../../tests/stores';
+import { openForSuite, testStores, truncateAll } from '../../../../tests/stores';
 import { enrollmentCode, seedCentre, type CentreFixture } from '../../../../tests/centre';
 import { inProcessFetch } from '../../../../tests/in-process';
 import { Tablet } from '../../../../tests/tablet';
@@ -126,15 +125,7 @@ interface Version {
 describe.each(testStores())('sync under a hostile network on $name', (ts) => {
 	let store: Store;
 
-	beforeAll(async () => {
-		store = await ts.open();
-		useStore(store);
-	});
-	afterAll(async () => {
-		useStore(null);
-		await store.close();
-		await ts.dispose();
-	});
+	openForSuite(ts, (s) => (store = s), { serve: true });
 
 	it(`converges to exactly the union of all tablets' records (${RUNS} runs)`, async () => {
 		await fc.assert(

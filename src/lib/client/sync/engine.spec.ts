@@ -3,13 +3,12 @@
  * offline on either tablet arrive exactly once, reference data flows down, and an edit made on both
  * sides resolves by hlc the same way everywhere.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IDBFactory } from 'fake-indexeddb';
 import { uuidv7 } from '$lib/domain/ids';
-import { useStore } from '$lib/server/db';
 import type { Store } from '$lib/server/db/store';
 import { setDeviceState } from '$lib/server/auth/devices';
-import { testStores, truncateAll } from '../../../../tests/stores';
+import { openForSuite, testStores, truncateAll } from '../../../../tests/stores';
 import { enrollmentCode, seedCentre, type CentreFixture } from '../../../../tests/centre';
 import { Tablet } from '../../../../tests/tablet';
 import * as f from '../../../../tests/factories';
@@ -28,15 +27,7 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 	let a: Tablet;
 	let b: Tablet;
 
-	beforeAll(async () => {
-		store = await ts.open();
-		useStore(store);
-	});
-	afterAll(async () => {
-		useStore(null);
-		await store.close();
-		await ts.dispose();
-	});
+	openForSuite(ts, (s) => (store = s), { serve: true });
 	beforeEach(async () => {
 		await truncateAll(store);
 		fx = await seedCentre(store);

@@ -3,22 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError } from '$lib/sync/errors';
-import { testStores, truncateAll } from '../../../../tests/stores';
+import { errorCodeOf, testStores, truncateAll } from '../../../../tests/stores';
 import * as f from '../../../../tests/factories';
 import type { Store } from '../db/store';
 import { audit } from '../auth/devices';
 import { writeCentreRecords } from '../sync/records';
 import { backupTo, restoreFrom } from './backup';
-
-const codeOf = async (p: Promise<unknown>) => {
-	try {
-		await p;
-		return 'ok';
-	} catch (e) {
-		return e instanceof ApiError ? e.code : String(e);
-	}
-};
 
 describe.each(testStores())('backup and restore on $name', (ts) => {
 	let store: Store;
@@ -98,10 +88,10 @@ describe.each(testStores())('backup and restore on $name', (ts) => {
 		const before = await snapshot();
 		const notGzip = join(dir, 'plain.txt');
 		writeFileSync(notGzip, 'hello');
-		expect(await codeOf(restoreFrom(store, notGzip))).toBe('bad_request');
+		expect(await errorCodeOf(restoreFrom(store, notGzip))).toBe('bad_request');
 		const other = join(dir, 'other.json.gz');
 		writeFileSync(other, gzipSync(JSON.stringify({ format: 'something-else' })));
-		expect(await codeOf(restoreFrom(store, other))).toBe('bad_request');
+		expect(await errorCodeOf(restoreFrom(store, other))).toBe('bad_request');
 		const file = join(dir, `${ts.name}-2.json.gz`);
 		await backupTo(store, file);
 		const doc = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
@@ -111,8 +101,8 @@ describe.each(testStores())('backup and restore on $name', (ts) => {
 		const extra = join(dir, 'extra.json.gz');
 		writeFileSync(extra, gzipSync(JSON.stringify({ ...doc, tables: { ...doc.tables, nonsense: [] } })));
 		await expect(restoreFrom(store, extra)).rejects.toThrow(/unknown: nonsense/);
-		expect(await codeOf(restoreFrom(store, join(dir, 'missing.json.gz')))).toBe('not_found');
-		expect(await codeOf(backupTo(store, join(dir, 'no-such-folder', 'b.json.gz')))).toBe('not_found');
+		expect(await errorCodeOf(restoreFrom(store, join(dir, 'missing.json.gz')))).toBe('not_found');
+		expect(await errorCodeOf(backupTo(store, join(dir, 'no-such-folder', 'b.json.gz')))).toBe('not_found');
 		expect(await snapshot()).toEqual(before);
 	});
 });

@@ -1,32 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../db/store';
 import { writeCentreRecords } from '../sync/records';
-import { ApiError } from '$lib/sync/errors';
-import { testStores, truncateAll } from '../../../../tests/stores';
+import { errorCodeOf, openForSuite, testStores, truncateAll } from '../../../../tests/stores';
 import * as f from '../../../../tests/factories';
 import { hashPassword } from './passwords';
 import { IDLE_MINUTES, LOGIN_RATE, sessionUser, signIn, signOut } from './staff-sessions';
-
-const codeOf = async (p: Promise<unknown>) => {
-	try {
-		await p;
-		return 'ok';
-	} catch (e) {
-		return e instanceof ApiError ? e.code : String(e);
-	}
-};
 
 describe.each(testStores())('centre sign-in on $name', (ts) => {
 	let store: Store;
 	let staffId: string;
 
-	beforeAll(async () => {
-		store = await ts.open();
-	});
-	afterAll(async () => {
-		await store.close();
-		await ts.dispose();
-	});
+	openForSuite(ts, (s) => (store = s));
 	beforeEach(async () => {
 		await truncateAll(store);
 		const ids = await store.transaction((tx) =>
@@ -51,12 +35,12 @@ describe.each(testStores())('centre sign-in on $name', (ts) => {
 	});
 
 	it('refuses a wrong password, an unknown name and an inactive account alike, and logs the failures', async () => {
-		expect(await codeOf(signIn(store, { loginName: 'takahashi', password: 'wrong' }, '10.0.0.2', null))).toBe('unauthorized');
-		expect(await codeOf(signIn(store, { loginName: 'nobody', password: 'wrong' }, '10.0.0.2', null))).toBe('unauthorized');
+		expect(await errorCodeOf(signIn(store, { loginName: 'takahashi', password: 'wrong' }, '10.0.0.2', null))).toBe('unauthorized');
+		expect(await errorCodeOf(signIn(store, { loginName: 'nobody', password: 'wrong' }, '10.0.0.2', null))).toBe('unauthorized');
 		await store.transaction((tx) =>
 			writeCentreRecords(tx, 'staff', [{ id: staffId, data: f.staffMember({ displayName: 'x', role: 'coordinator', active: false }) }])
 		);
-		expect(await codeOf(signIn(store, { loginName: 'takahashi', password: 'correct horse battery' }, '10.0.0.2', null))).toBe('unauthorized');
+		expect(await errorCodeOf(signIn(store, { loginName: 'takahashi', password: 'correct horse battery' }, '10.0.0.2', null))).toBe('unauthorized');
 		const failures = await store.query<{ n: number }>(`select count(*)::int as n from audit_log where action = 'staff.sign_in_failed'`);
 		expect(failures.rows[0]!.n).toBe(3);
 		expect((await store.query('select 1 from staff_sessions')).rows).toHaveLength(0);
@@ -64,8 +48,8 @@ describe.each(testStores())('centre sign-in on $name', (ts) => {
 
 	it(`locks a login name after ${LOGIN_RATE.limit} attempts, even with the right password`, async () => {
 		for (let i = 0; i < LOGIN_RATE.limit; i++)
-			expect(await codeOf(signIn(store, { loginName: 'takahashi', password: `guess${i}` }, `10.0.1.${i}`, null))).toBe('unauthorized');
-		expect(await codeOf(signIn(store, { loginName: 'takahashi', password: 'correct horse battery' }, '10.0.2.1', null))).toBe('rate_limited');
+			expect(await errorCodeOf(signIn(store, { loginName: 'takahashi', password: `guess${i}` }, `10.0.1.${i}`, null))).toBe('unauthorized');
+		expect(await errorCodeOf(signIn(store, { loginName: 'takahashi', password: 'correct horse battery' }, '10.0.2.1', null))).toBe('rate_limited');
 	});
 
 	it('ends a session on sign-out, after the idle limit, and when the account is deactivated', async () => {

@@ -2,14 +2,13 @@
  * The device API, through its real route handlers: every refusal has the documented status and
  * code and changes nothing in the store; accepted pushes get one verdict per change.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { hlcAfter } from '$lib/domain/hlc';
 import { uuidv7 } from '$lib/domain/ids';
 import { MAX_PUSH_CHANGES } from '$lib/sync/protocol';
-import { useStore } from '$lib/server/db';
 import type { Store } from '$lib/server/db/store';
 import { setDeviceState } from '$lib/server/auth/devices';
-import { testStores, truncateAll } from '../../../../tests/stores';
+import { openForSuite, testStores, truncateAll } from '../../../../tests/stores';
 import { BASE_URL, inProcessFetch } from '../../../../tests/in-process';
 import { enrollmentCode, seedCentre, type CentreFixture } from '../../../../tests/centre';
 import * as f from '../../../../tests/factories';
@@ -57,15 +56,7 @@ describe.each(testStores())('device API on $name', (ts) => {
 		data
 	});
 
-	beforeAll(async () => {
-		store = await ts.open();
-		useStore(store);
-	});
-	afterAll(async () => {
-		useStore(null);
-		await store.close();
-		await ts.dispose();
-	});
+	openForSuite(ts, (s) => (store = s), { serve: true });
 	beforeEach(async () => {
 		await truncateAll(store);
 		fx = await seedCentre(store);
