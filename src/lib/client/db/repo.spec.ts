@@ -91,6 +91,18 @@ describe('checkIn', () => {
 	});
 });
 
+describe('session set-up', () => {
+	it('cancels an outdoor session for rain, with the reason, queued for the centre; reopening clears the reason', async () => {
+		const cancelled = await setSessionStatus(db, session.id, 'cancelled', 'rain', clock);
+		expect(cancelled).toMatchObject({ status: 'cancelled', cancelReason: 'rain' });
+		expect((await checkIn(db, session.id, makeCardCode(), 'camera', clock)).decision).toEqual({ kind: 'session_not_open', status: 'cancelled' });
+		const reopened = await setSessionStatus(db, session.id, 'open', 'rain', clock);
+		expect(reopened).toMatchObject({ status: 'open', cancelReason: null });
+		expect(await outbox()).toEqual(['sessions:put']);
+		await expect(setSessionStatus(db, session.id, 'cancelled', null, clock)).rejects.toThrow(/cancelled session needs a reason/);
+	});
+});
+
 describe('registration, walk-ins and today’s corrections', () => {
 	it('registers a family with a new card, its children and today’s visit in one go, queued for the centre', async () => {
 		const r = await registerFamily(
