@@ -32,13 +32,28 @@ export async function startServer(opts = {}) {
 	child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
 	child.stderr.setEncoding('utf8').on('data', (d) => (out += d));
 	const exited = new Promise((r) => child.on('exit', r));
-	await new Promise((resolve, reject) => {
-		const t = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
-		child.stdout.on('data', () => /Stop with Ctrl\+C\./.test(out) && (clearTimeout(t), resolve(undefined)));
-		exited.then((code) => (clearTimeout(t), reject(new Error(`server exited ${code}:\n${out}`))));
-	});
+	try {
+		await new Promise((resolve, reject) => {
+			const t = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+			child.stdout.on('data', () => /Stop with Ctrl\+C\./.test(out) && (clearTimeout(t), resolve(undefined)));
+			exited.then((code) => (clearTimeout(t), reject(new Error(`server exited ${code}:\n${out}`))));
+		});
+	} catch (e) {
+		// Leave nothing behind: neither a half-started server nor its data folder.
+		if (child.exitCode === null && child.signalCode === null) {
+			child.kill('SIGTERM');
+			await exited;
+		}
+		rmSync(dataDir, { recursive: true, force: true });
+		throw e;
+	}
 	const url = out.match(/is running at (https?:\/\/\S+) /)?.[1];
-	if (!url) throw new Error(`no URL in banner:\n${out}`);
+	if (!url) {
+		child.kill('SIGTERM');
+		await exited;
+		rmSync(dataDir, { recursive: true, force: true });
+		throw new Error(`no URL in banner:\n${out}`);
+	}
 	return {
 		url,
 		dataDir,

@@ -115,7 +115,9 @@ describe('kiosk check-in on a tablet', () => {
 	});
 
 	it('staff enroll the tablet, unlock with a PIN, open today’s session and start the kiosk', async () => {
-		await page.goto(`${server.url}/staff`);
+		// Not enrolled yet: the staff button leads straight to enrollment.
+		await page.getByRole('button', { name: 'スタッフ' }).click();
+		await page.waitForURL(`${server.url}/staff`);
 		await page.getByLabel('登録コード').fill(server.enrollmentCode!);
 		await page.getByLabel('端末の名前').fill(`${siteName} 受付1`);
 		await page.getByRole('button', { name: '登録する' }).click();
