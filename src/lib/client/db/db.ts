@@ -65,6 +65,11 @@ export class HirobaDB extends Dexie {
 			outbox: '++seq, [table+id], state',
 			meta: 'key'
 		});
+		// v2: the push reads pending changes in order straight from an index, a batch at a time,
+		// instead of loading and sorting the whole backlog for every batch.
+		this.version(2).stores({
+			outbox: '++seq, [table+id], state, [state+seq]'
+		});
 	}
 
 	syncTable<T extends SyncTable>(table: T): Table<Row<T>, string> {

@@ -131,6 +131,8 @@ async function startup(store: Store, ctx: AdminContext): Promise<StartupSummary>
 	if (!noDemo(ctx.env) && (await isStoreEmpty(store))) {
 		try {
 			demo = await seedDemo(store);
+			// Fresh statistics for the planner now that the tables are no longer empty.
+			await store.exec('analyze');
 		} catch (e) {
 			// Another server process on the same PostgreSQL store seeded it first: nothing to do.
 			if (!(e instanceof DemoStoreNotEmptyError)) throw e;

@@ -112,7 +112,8 @@ async function enrollInTx(tx: Queryable, input: { code: string; name: string }):
 export async function authenticateDevice(db: Queryable, authorization: string | null, purpose: 'push' | 'pull'): Promise<Device> {
 	const m = authorization?.match(/^Bearer\s+(\S+)$/i);
 	if (!m) throw new ApiError('unauthorized', 'send the device token as Authorization: Bearer <token>');
-	const r = await db.query(`select ${DEVICE_COLUMNS} from devices where token_hash = $1`, [sha256Hex(m[1]!)]);
+	// Finding the device and noting that it was seen is one statement: every sync request pays for it.
+	const r = await db.query(`update devices set last_seen_at = now() where token_hash = $1 returning ${DEVICE_COLUMNS}`, [sha256Hex(m[1]!)]);
 	const row = r.rows[0];
 	if (!row) throw new ApiError('invalid_token', 'this device token is not known');
 	const device = toDevice(row);

@@ -6,14 +6,31 @@ import { migrate } from './migrate';
 import { openStore, storeConfigFromEnv, type Store } from './store';
 
 let current: Promise<Store> | null = null;
+let maintenance: ReturnType<typeof setInterval> | null = null;
+
+/** How often the embedded store refreshes its planner statistics. */
+export const ANALYZE_EVERY_MS = 10 * 60_000;
 
 export function getStore(): Promise<Store> {
 	current ??= (async () => {
 		const store = await openStore(storeConfigFromEnv());
 		await migrate(store);
+		if (store.kind === 'pglite') startMaintenance(store);
 		return store;
 	})();
 	return current;
+}
+
+/**
+ * PGlite has no autovacuum daemon, so nothing would ever gather table statistics and the planner
+ * would guess (a pull then scans a whole session's visits instead of using the seq index). The
+ * server analyses at start and then every few minutes; PostgreSQL's autovacuum does this itself.
+ */
+function startMaintenance(store: Store): void {
+	const analyze = () => store.exec('analyze').catch((e) => console.error('[store] analyze failed', e));
+	void analyze();
+	maintenance = setInterval(analyze, ANALYZE_EVERY_MS);
+	maintenance.unref?.();
 }
 
 /** Tests and the admin host hand in a store they opened themselves. */
@@ -22,6 +39,8 @@ export function useStore(store: Store | null): void {
 }
 
 export async function closeStore(): Promise<void> {
+	if (maintenance) clearInterval(maintenance);
+	maintenance = null;
 	if (!current) return;
 	const s = current;
 	current = null;

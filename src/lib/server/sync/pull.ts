@@ -25,7 +25,6 @@ export async function buildPull(store: Store, device: Device, since: string, lim
 			// Up to date: no row can lie in (since, high], so the union below would find nothing. It
 			// is the most frequent pull (every sync of an idle tablet), and planning and running that
 			// eight-branch query is most of its cost.
-			await tx.query('update devices set last_seen_at = now() where id = $1', [device.id]);
 			return { changes: [], cursor: since, more: false, devicePushed: device.pushedCount };
 		}
 		const today = tokyoDate(now);
@@ -51,7 +50,6 @@ export async function buildPull(store: Store, device: Device, since: string, lim
 		const more = r.rows.length > limit;
 		const rows = more ? r.rows.slice(0, limit) : r.rows;
 		const cursor = more ? rows[rows.length - 1]!.seq : high;
-		await tx.query('update devices set last_seen_at = now() where id = $1', [device.id]);
 		return {
 			changes: rows.map((row) => ({ table: row.t, id: row.id, hlc: row.hlc, deleted: row.deleted, data: row.data }) as Change),
 			cursor: BigInt(cursor) < BigInt(since) ? since : cursor,

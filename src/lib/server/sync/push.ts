@@ -71,7 +71,7 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 
 		const results = changes.map((c, i) => verdicts.get(i) ?? { id: c.id, status: 'rejected' as const, error: { code: 'internal', message: 'no verdict' } });
 		const applied = results.filter((r) => r.status === 'applied').length;
-		await tx.query('update devices set last_seen_at = now(), pushed_count = pushed_count + $2 where id = $1', [device.id, applied]);
+		if (applied > 0) await tx.query('update devices set pushed_count = pushed_count + $2 where id = $1', [device.id, applied]);
 		return results;
 	});
 }

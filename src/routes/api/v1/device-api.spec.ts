@@ -316,6 +316,8 @@ describe.each(testStores())('device API on $name', (ts) => {
 			expect(body.changes).toEqual([]);
 			expect(BigInt(body.cursor)).toBeGreaterThan(BigInt(r.cursor));
 			expect(body.devicePushed).toBe(1);
+			const seen = await store.query<{ recent: boolean }>(`select last_seen_at > now() - interval '1 minute' as recent from devices where id = $1`, [deviceId]);
+			expect(seen.rows[0]!.recent).toBe(true);
 		});
 	});
 
