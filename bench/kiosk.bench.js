@@ -1,0 +1,610 @@
+/**
+ * Kiosk benchmarks (DESIGN.md "Performance budgets"), in headless Chromium against the built
+ * server (PGlite, demo data), on a tablet set up as staff do it (kiosk.e2e.ts): /staff enrollment
+ * with the banner's code, PIN unlock, today's session opened, then /kiosk. The camera is
+ * Chromium's fake device (its test pattern: frames are decoded all along, as on a real kiosk).
+ *
+ * 1. Check-in latency: ≥ 60 distinct cards typed by a keyboard-wedge scanner (CDP key events),
+ *    demo households' cards mixed with valid cards the tablet does not know; each confirmation is
+ *    dismissed by a tap. Timed by the page's own marks: 'hiroba:code-read' (code in, before the
+ *    IndexedDB transaction) → 'hiroba:confirmation-painted' (the frame after the overlay renders).
+ * 2. First-load JavaScript of /kiosk: every script the page fetches until the Scanner creates its
+ *    decoder worker, gzip -9 of each body; the decoder (worker + wasm) separately.
+ * 3. Offline cold start: the profile (service worker installed) relaunched, network off, 4× CPU
+ *    throttling, navigation → the Scanner's status line says 読み取り中; then one wedge check-in.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { cardQrPayload, randomCardCode } from './lib/cards.js';
+import { startServer } from './lib/server.js';
+import { median, percentile, round } from './lib/stats.js';
+import { launchTablet, scannerTypes } from './lib/tablet.js';
+
+export const title = 'Kiosk: check-in latency, first-load JavaScript, offline cold start';
+
+const CHECK_INS = 64;
+const UNKNOWN_EVERY = 3; // every third card is one the tablet has never seen
+const COLD_RUNS = 6;
+const THROTTLED_CHECK_INS = 12; // after the last cold start, offline and throttled
+/** The app under its own CSP, as it ships (the e2e tablet bypasses it to inject axe). */
+const TABLET = { bypassCSP: false };
+const CPU_SLOWDOWN = 4;
+const LIVE_TEXT = '読み取り中';
+
+/** @typedef {{ name: string, value: number | string, unit: string, budget: string, pass: boolean }} Budget */
+/** @typedef {(s: string) => void} Log */
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {import('playwright-core').BrowserContext} BrowserContext */
+/**
+ * What the init script records, in ms since navigation start (performance.now() of the document).
+ * @typedef {{ starting?: number, liveDom?: number, live?: number, worker?: number, workerUrl?: string, decoderReady?: number, csp: string[], frames: { n: number, ms: number } }} KioskTimes
+ */
+
+/** @param {number} x */
+const ms = (x) => `${round(x, 1).toLocaleString('en-US')} ms`;
+/** @param {number} bytes */
+const kb = (bytes) => round(bytes / 1024, 1);
+
+/**
+ * Runs in every page at document start: notes when the Scanner's status line first says it is
+ * starting and live (in the DOM, and one frame later, as the kiosk marks its own paints), and when
+ * the decoder worker is created and says it is ready.
+ */
+function kioskProbe() {
+	/** @type {KioskTimes} */
+	const t = { csp: [], frames: { n: 0, ms: 0 } };
+	/** @type {any} */ (window).__kiosk = t;
+	document.addEventListener('securitypolicyviolation', (e) =>
+		t.csp.push(`${e.effectiveDirective} ${e.blockedURI} from ${e.sourceFile.replace(/^.*\/immutable\//, '')}:${e.lineNumber}:${e.columnNumber}`)
+	);
+	const check = () => {
+		for (const el of document.querySelectorAll('[role="status"]')) {
+			const text = el.textContent ?? '';
+			if (text.includes('カメラを起動') && t.starting === undefined) t.starting = performance.now();
+			if (text.includes('読み取り中') && t.liveDom === undefined) {
+				t.liveDom = performance.now();
+				requestAnimationFrame(() => setTimeout(() => (t.live = performance.now()), 0));
+			}
+		}
+	};
+	new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
+	// The camera's frame grabs: calls, and the main-thread time of each call itself (the copy of
+	// the video frame happens inside the call, before its promise is returned).
+	const grab = window.createImageBitmap;
+	/** @type {any} */ (window).createImageBitmap = (/** @type {any[]} */ ...args) => {
+		const start = performance.now();
+		try {
+			return grab.apply(window, /** @type {any} */ (args));
+		} finally {
+			t.frames.n++;
+			t.frames.ms += performance.now() - start;
+		}
+	};
+	const Native = window.Worker;
+	window.Worker = class extends Native {
+		/** @param {string | URL} url @param {WorkerOptions} [opts] */
+		constructor(url, opts) {
+			super(url, opts);
+			t.worker ??= performance.now();
+			t.workerUrl ??= new URL(url, location.href).href;
+			this.addEventListener('message', (e) => {
+				if (e.data?.type === 'ready') t.decoderReady ??= performance.now();
+			});
+		}
+	};
+}
+
+/** @param {Page} page @returns {Promise<KioskTimes>} */
+const kioskTimes = (page) => page.evaluate(() => /** @type {any} */ (window).__kiosk);
+
+/** @param {Page} page */
+async function waitLive(page, timeout = 30_000) {
+	await page.waitForFunction(() => /** @type {any} */ (window).__kiosk?.live !== undefined, null, { timeout });
+}
+
+/** @param {Page} page @param {string} name @param {string} pin */
+async function unlockStaff(page, name, pin) {
+	await page.getByRole('button', { name }).click();
+	for (const d of pin) await page.getByRole('button', { name: d, exact: true }).click();
+	await page.getByRole('button', { name: 'OK' }).click();
+}
+
+/** @param {Page} page */
+async function dismiss(page) {
+	await page.getByTestId('confirmation').getByRole('button').click();
+	await page.getByTestId('confirmation').waitFor({ state: 'detached' });
+}
+
+/**
+ * Check the cards in one after another with the wedge scanner, each confirmation dismissed by a
+ * tap; the time of each from the kiosk's marks. Known cards must be checked in (tone ok), unknown
+ * ones welcomed as a household still to come (ようこそ).
+ * @param {Page} page
+ * @param {Array<{ code: string, known: boolean }>} plan
+ * @returns {Promise<Array<{ known: boolean, ms: number, text: string }>>}
+ */
+async function checkInAll(page, plan) {
+	const out = [];
+	for (const { code, known } of plan) {
+		await page.evaluate(() => {
+			performance.clearMarks('hiroba:code-read');
+			performance.clearMarks('hiroba:confirmation-painted');
+		});
+		await scannerTypes(page, cardQrPayload(code));
+		await page.waitForFunction(() => performance.getEntriesByName('hiroba:confirmation-painted').length > 0, null, { timeout: 15_000 });
+		const m = await page.evaluate(() => {
+			const read = performance.getEntriesByName('hiroba:code-read');
+			const painted = performance.getEntriesByName('hiroba:confirmation-painted');
+			const box = document.querySelector('[data-testid="confirmation"]');
+			return {
+				reads: read.length,
+				ms: (painted[0]?.startTime ?? NaN) - (read[0]?.startTime ?? NaN),
+				text: (box?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+				ok: box?.classList.contains('ok') ?? false
+			};
+		});
+		if (m.reads !== 1) throw new Error(`expected one code-read mark, found ${m.reads}`);
+		// A known family is greeted in its own language; an unknown card in the screen's (ja).
+		if (!m.ok || (!known && !m.text.includes('ようこそ'))) throw new Error(`${known ? 'known' : 'unknown'} card ${code}: confirmation says "${m.text}"`);
+		out.push({ known, ms: m.ms, text: m.text });
+		await dismiss(page);
+	}
+	return out;
+}
+
+/**
+ * A plain-JS busy loop, to check that the CPU throttling reached the page's renderer.
+ * @param {Page} page
+ */
+const busyLoopMs = (page) =>
+	page.evaluate(() => {
+		const start = performance.now();
+		let x = 0;
+		for (let i = 0; i < 3e6; i++) x = (x * 31 + i) % 1000003;
+		return { ms: performance.now() - start, x };
+	});
+
+/**
+ * A CSP violation as the probe noted it (`directive blocked from file:line:col`), with the code at
+ * that place in the built file.
+ * @param {string} origin
+ * @param {string} violation
+ */
+async function describeViolation(origin, violation) {
+	const m = /^(.*) from (.+):(\d+):(\d+)$/.exec(violation);
+	if (!m) return violation;
+	const [, what, file, line, col] = m;
+	try {
+		const text = await (await fetch(`${origin}/_app/immutable/${file}`)).text();
+		const at = text.split('\n')[Number(line) - 1] ?? '';
+		const c = Number(col) - 1;
+		const code = `…${at.slice(Math.max(0, c - 90), c + 30)}…`;
+		// Inline code whose fence is longer than any run of backticks in it (minified code has them).
+		const fence = '`'.repeat(Math.max(0, ...(code.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+		return `${what} at \`${file}\` ${line}:${col}, in ${fence} ${code} ${fence}`;
+	} catch {
+		return violation;
+	}
+}
+
+/** @param {{ log: Log }} ctx */
+export async function run(ctx) {
+	/** @type {Array<() => Promise<unknown> | unknown>} */
+	const cleanup = [];
+	/** @type {Budget[]} */
+	const budgets = [];
+	/** @type {string[]} */
+	const md = [];
+	const release = async () => {
+		for (let fn = cleanup.pop(); fn; fn = cleanup.pop()) {
+			try {
+				await fn();
+			} catch (e) {
+				ctx.log(`cleanup: ${e instanceof Error ? e.message : String(e)}`);
+			}
+		}
+	};
+	try {
+		ctx.log('starting the Hiroba server (PGlite, demo data)…');
+		const server = await startServer();
+		cleanup.push(() => server.stop());
+		if (!server.enrollmentCode) throw new Error('no enrollment code in the server banner');
+		const siteName = server.banner.match(/登録コード: [0-9A-Z-]+ {2}for (\S+)/)?.[1];
+		/** @type {Array<{ id: string, nameJa: string }>} */
+		const sites = server.admin(['sites']).sites;
+		const siteId = sites.find((s) => s.nameJa === siteName)?.id;
+		if (!siteId) throw new Error(`no site named ${siteName} in \`admin sites\``);
+
+		// A probe device at the same site reads the demo households' card codes from the centre.
+		/** @type {{ code: string }} */
+		const probeCode = server.admin(['enroll-code', siteId]);
+		const enrolled = await fetch(`${server.url}/api/v1/devices/enroll`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ code: probeCode.code, name: 'bench probe' })
+		});
+		if (!enrolled.ok) throw new Error(`probe enrollment: HTTP ${enrolled.status}`);
+		const { token } = /** @type {{ token: string }} */ (await enrolled.json());
+		/** @type {string[]} */
+		const cards = [];
+		for (let since = '0'; ;) {
+			const r = await fetch(`${server.url}/api/v1/sync/pull?since=${since}&limit=5000`, { headers: { authorization: `Bearer ${token}` } });
+			const body = /** @type {{ changes: Array<{ table: string, data: { cardCode: string } }>, cursor: string, more: boolean }} */ (await r.json());
+			for (const c of body.changes) if (c.table === 'households') cards.push(c.data.cardCode);
+			since = body.cursor;
+			if (!body.more) break;
+		}
+		const knownNeeded = CHECK_INS - Math.floor(CHECK_INS / UNKNOWN_EVERY) + 2 * THROTTLED_CHECK_INS;
+		if (cards.length < knownNeeded) throw new Error(`only ${cards.length} demo households; need ${knownNeeded}`);
+
+		const work = mkdtempSync(join(tmpdir(), 'hiroba-bench-kiosk-'));
+		cleanup.push(() => rmSync(work, { recursive: true, force: true }));
+		const profile = join(work, 'profile');
+
+		// ── Set-up, as staff do it ─────────────────────────────────────────────────────────────
+		ctx.log('tablet: enroll at /staff, unlock, open today’s session, start the kiosk…');
+		/** @type {BrowserContext | null} */
+		let tablet = await launchTablet(profile, null, TABLET);
+		cleanup.push(() => tablet?.close());
+		await tablet.addInitScript(kioskProbe);
+		let page = tablet.pages()[0] ?? (await tablet.newPage());
+		/** @type {string[]} */
+		const pageErrors = [];
+		page.on('pageerror', (e) => pageErrors.push(e.message));
+		await page.goto(`${server.url}/staff`);
+		await page.getByLabel('登録コード').fill(server.enrollmentCode);
+		await page.getByLabel('端末の名前').fill(`${siteName} 受付（ベンチ）`);
+		await page.getByRole('button', { name: '登録する' }).click();
+		await page.getByRole('button', { name: '相談員 山田' }).waitFor({ timeout: 30_000 });
+		await unlockStaff(page, '相談員 山田', '1234');
+		await page.getByRole('heading', { name: '今日の開催' }).waitFor();
+		await page.getByRole('button', { name: '開始する' }).first().click();
+		await page.getByRole('button', { name: '受付画面（キオスク）へ' }).click();
+		await page.waitForURL(`${server.url}/kiosk`);
+		await waitLive(page);
+		// The service worker: installed, activated and controlling this page (it claims clients).
+		const controlled = await page.evaluate(async () => {
+			await navigator.serviceWorker.ready;
+			for (let i = 0; i < 100 && !navigator.serviceWorker.controller; i++) await new Promise((r) => setTimeout(r, 50));
+			return navigator.serviceWorker.controller !== null;
+		});
+		if (!controlled) throw new Error('the service worker does not control /kiosk');
+		const unthrottledLoop = await busyLoopMs(page);
+		/** @type {string[]} */
+		const cspViolations = [];
+
+		// ── 1. Check-in latency ────────────────────────────────────────────────────────────────
+		ctx.log(`1. ${CHECK_INS} check-ins by the keyboard-wedge scanner…`);
+		/** @type {Array<{ code: string, known: boolean }>} */
+		const plan = [];
+		let nextKnown = 0;
+		for (let i = 0; i < CHECK_INS; i++) {
+			if (i % UNKNOWN_EVERY === UNKNOWN_EVERY - 1) plan.push({ code: randomCardCode(), known: false });
+			else plan.push({ code: /** @type {string} */ (cards[nextKnown++]), known: true });
+		}
+		/** @type {Array<{ code: string, known: boolean }>} */
+		const offlinePlan = [];
+		for (let i = 0; i < 2 * THROTTLED_CHECK_INS; i++) offlinePlan.push({ code: /** @type {string} */ (cards[nextKnown++]), known: true });
+		const framesBefore = (await kioskTimes(page)).frames;
+		const wallBefore = await page.evaluate(() => performance.now());
+		const checkIns = await checkInAll(page, plan);
+		const framesAfter = (await kioskTimes(page)).frames;
+		const checkInWall = (await page.evaluate(() => performance.now())) - wallBefore;
+		const grabs = { n: framesAfter.n - framesBefore.n, ms: framesAfter.ms - framesBefore.ms };
+		// Every check-in is a visit in the tablet's IndexedDB.
+		const stored = await page.evaluate(
+			(codes) =>
+				new Promise((resolve, reject) => {
+					const open = indexedDB.open('hiroba');
+					open.onerror = () => reject(open.error);
+					open.onsuccess = () => {
+						const index = open.result.transaction('visits').objectStore('visits').index('cardCode');
+						let found = 0;
+						let left = codes.length;
+						for (const c of codes)
+							index.count(c).onsuccess = (e) => {
+								if (/** @type {IDBRequest<number>} */ (e.target).result > 0) found++;
+								if (--left > 0) return;
+								open.result.close();
+								resolve(found);
+							};
+					};
+				}),
+			plan.map((p) => p.code)
+		);
+		cspViolations.push(...(await kioskTimes(page)).csp);
+		if (stored !== CHECK_INS) throw new Error(`only ${stored} of ${CHECK_INS} check-ins are visits in IndexedDB`);
+		const all = checkIns.map((c) => c.ms);
+		const known = checkIns.filter((c) => c.known).map((c) => c.ms);
+		const unknown = checkIns.filter((c) => !c.known).map((c) => c.ms);
+		const p95 = percentile(all, 95);
+		budgets.push({
+			name: `code read → visit in IndexedDB → confirmation painted: p50 (${CHECK_INS} wedge check-ins)`,
+			value: round(median(all), 1),
+			unit: 'ms',
+			budget: 'information',
+			pass: true
+		});
+		budgets.push({
+			name: `code read → visit in IndexedDB → confirmation painted: p95`,
+			value: round(p95, 1),
+			unit: 'ms',
+			budget: '≤ 100 ms',
+			pass: p95 <= 100
+		});
+
+		// ── 2. First-load JavaScript ───────────────────────────────────────────────────────────
+		ctx.log('2. first-load JavaScript of /kiosk (HTTP cache cleared, service worker bypassed)…');
+		await page.close();
+		page = await tablet.newPage();
+		page.on('pageerror', (e) => pageErrors.push(e.message));
+		/** @type {Map<string, Buffer>} */
+		const bodies = new Map();
+		/** @type {Promise<unknown>[]} */
+		const reading = [];
+		page.on('response', (r) => {
+			if (/\.(m?js|wasm)(\?|$)/.test(r.url()) && r.ok())
+				reading.push(
+					r.body().then(
+						(b) => bodies.set(r.url(), b),
+						() => undefined
+					)
+				);
+		});
+		const cdp = await tablet.newCDPSession(page);
+		await cdp.send('Network.enable');
+		await cdp.send('Network.clearBrowserCache');
+		await cdp.send('Network.setBypassServiceWorker', { bypass: true });
+		/** @type {string[]} */
+		const workerResources = [];
+		page.on('worker', (w) => {
+			void w
+				.evaluate(async () => {
+					// The worker posts 'ready' once its WebAssembly is compiled; by then it is fetched.
+					for (let i = 0; i < 200 && !performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm')); i++)
+						await new Promise((r) => setTimeout(r, 50));
+					return performance.getEntriesByType('resource').map((e) => e.name);
+				})
+				.then(
+					(names) => workerResources.push(...names),
+					() => undefined
+				);
+		});
+		await page.goto(`${server.url}/kiosk`);
+		await waitLive(page);
+		await page.waitForFunction(() => /** @type {any} */ (window).__kiosk?.decoderReady !== undefined, null, { timeout: 30_000 });
+		await page.waitForLoadState('networkidle');
+		const firstLoadTimes = await kioskTimes(page);
+		/** @type {Array<{ name: string, startTime: number, initiatorType: string }>} */
+		const resources = await page.evaluate(() =>
+			performance
+				.getEntriesByType('resource')
+				.map((e) => ({ name: e.name, startTime: e.startTime, initiatorType: /** @type {PerformanceResourceTiming} */ (e).initiatorType }))
+		);
+		await Promise.all(reading);
+		const workerAt = firstLoadTimes.worker ?? Infinity;
+		const workerUrl = firstLoadTimes.workerUrl ?? '';
+		const isDecoder = (/** @type {string} */ u) => u === workerUrl || /\.wasm(\?|$)/.test(u) || workerResources.includes(u);
+		const scripts = resources.filter((r) => /\.m?js(\?|$)/.test(r.name) && r.name.startsWith(server.url) && !isDecoder(r.name));
+		/** @param {string} url */
+		const sizeOf = async (url) => {
+			let body = bodies.get(url);
+			if (!body) {
+				const r = await fetch(url);
+				if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+				body = Buffer.from(await r.arrayBuffer());
+			}
+			return { url, raw: body.length, gzip: gzipSync(body, { level: 9 }).length };
+		};
+		const first = await Promise.all(scripts.filter((r) => r.startTime < workerAt).map((r) => sizeOf(r.name)));
+		const later = await Promise.all(scripts.filter((r) => r.startTime >= workerAt).map((r) => sizeOf(r.name)));
+		const decoderUrls = [...new Set([workerUrl, ...workerResources.filter((u) => u.startsWith(server.url))].filter(Boolean))];
+		const decoder = await Promise.all(decoderUrls.map(sizeOf));
+		const sum = (/** @type {Array<{ raw: number, gzip: number }>} */ xs, /** @type {'raw' | 'gzip'} */ k) => xs.reduce((a, x) => a + x[k], 0);
+		const firstGzip = sum(first, 'gzip');
+		budgets.push({
+			name: `/kiosk first-load JavaScript (${first.length} scripts before the decoder worker), gzip -9`,
+			value: kb(firstGzip),
+			unit: 'KB',
+			budget: '≤ 120 KB',
+			pass: firstGzip <= 120 * 1024
+		});
+		budgets.push({ name: 'lazily loaded decoder (worker + wasm), gzip -9', value: kb(sum(decoder, 'gzip')), unit: 'KB', budget: 'information', pass: true });
+
+		// ── 3. Offline cold start ──────────────────────────────────────────────────────────────
+		await tablet.close();
+		tablet = null;
+		ctx.log(`3. offline cold start, ${CPU_SLOWDOWN}× CPU throttling, ${COLD_RUNS} relaunches…`);
+		/** @type {Array<KioskTimes & { nav: { responseEnd: number, dcl: number, load: number, fcp: number | null }, controlled: boolean, loop: number }>} */
+		const cold = [];
+		/** @type {Array<{ known: boolean, ms: number, text: string }>} */
+		let throttled = [];
+		let throttledGrabs = { n: 0, ms: 0, wall: 0 };
+		for (let i = 0; i < COLD_RUNS; i++) {
+			tablet = await launchTablet(profile, null, TABLET);
+			await tablet.addInitScript(kioskProbe);
+			await tablet.setOffline(true);
+			const p = tablet.pages()[0] ?? (await tablet.newPage());
+			p.on('pageerror', (e) => pageErrors.push(e.message));
+			const session = await tablet.newCDPSession(p);
+			await session.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
+			await p.goto(`${server.url}/kiosk`);
+			await waitLive(p);
+			const times = await kioskTimes(p);
+			const nav = await p.evaluate(() => {
+				const n = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]);
+				const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+				return { responseEnd: n.responseEnd, dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd, fcp: fcp ? fcp.startTime : null };
+			});
+			const controlled = await p.evaluate(() => navigator.serviceWorker.controller !== null);
+			const loop = (await busyLoopMs(p)).ms;
+			cold.push({ ...times, nav, controlled, loop });
+			cspViolations.push(...times.csp);
+			if (i === COLD_RUNS - 1) {
+				// Still offline and throttled: families check in with the barcode scanner.
+				const before = { ...(await kioskTimes(p)).frames, at: await p.evaluate(() => performance.now()) };
+				throttled = await checkInAll(p, offlinePlan.slice(0, THROTTLED_CHECK_INS));
+				const after = await kioskTimes(p);
+				throttledGrabs = { n: after.frames.n - before.n, ms: after.frames.ms - before.ms, wall: (await p.evaluate(() => performance.now())) - before.at };
+				cspViolations.push(...after.csp);
+			}
+			await tablet.close();
+			tablet = null;
+		}
+		// The same, with the camera refused (getUserMedia rejects; the wedge scanner still works):
+		// how much of the check-in time under throttling is the camera's frame grabbing.
+		ctx.log('   …and the throttled check-ins again with no camera…');
+		tablet = await launchTablet(profile, null, TABLET);
+		await tablet.addInitScript(kioskProbe);
+		await tablet.addInitScript(() => {
+			navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('no camera (benchmark)', 'NotFoundError'));
+		});
+		await tablet.setOffline(true);
+		const noCameraPage = tablet.pages()[0] ?? (await tablet.newPage());
+		await (await tablet.newCDPSession(noCameraPage)).send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
+		await noCameraPage.goto(`${server.url}/kiosk`);
+		await noCameraPage.getByRole('button', { name: 'はじめての方' }).waitFor({ timeout: 30_000 });
+		const noCamera = await checkInAll(noCameraPage, offlinePlan.slice(THROTTLED_CHECK_INS));
+		await tablet.close();
+		tablet = null;
+		const noCameraMs = noCamera.map((c) => c.ms);
+
+		const live = cold.map((c) => c.live ?? NaN);
+		const liveMedian = median(live);
+		const liveMax = Math.max(...live);
+		budgets.push({
+			name: `offline cold start → scanner ${LIVE_TEXT}, ${CPU_SLOWDOWN}× CPU throttling: median of ${COLD_RUNS}`,
+			value: Math.round(liveMedian),
+			unit: 'ms',
+			budget: '≤ 1,500 ms',
+			pass: liveMedian <= 1500
+		});
+		budgets.push({ name: `… slowest of ${COLD_RUNS}`, value: Math.round(liveMax), unit: 'ms', budget: '≤ 1,500 ms', pass: liveMax <= 1500 });
+		const offlineCheckIn = throttled[0]?.text ?? '';
+		const offlineOk = throttled.length === THROTTLED_CHECK_INS;
+		budgets.push({
+			name: 'offline, throttled, after a cold start: wedge check-ins are confirmed',
+			value: `${throttled.length} of ${THROTTLED_CHECK_INS}`,
+			unit: '',
+			budget: 'all',
+			pass: offlineOk
+		});
+		const throttledMs = throttled.map((c) => c.ms);
+		budgets.push({
+			name: `… their code read → confirmation painted, ${CPU_SLOWDOWN}× throttled: first after the cold start`,
+			value: round(throttledMs[0] ?? NaN, 1),
+			unit: 'ms',
+			budget: 'information',
+			pass: true
+		});
+		budgets.push({
+			name: `… the other ${THROTTLED_CHECK_INS - 1}: p50 / p95`,
+			value: `${round(median(throttledMs.slice(1)), 1)} / ${round(percentile(throttledMs.slice(1), 95), 1)}`,
+			unit: 'ms',
+			budget: 'information',
+			pass: true
+		});
+		budgets.push({
+			name: `… the same with no camera (getUserMedia refused), after the first: p50 / p95`,
+			value: `${round(median(noCameraMs.slice(1)), 1)} / ${round(percentile(noCameraMs.slice(1), 95), 1)}`,
+			unit: 'ms',
+			budget: 'information',
+			pass: true
+		});
+		const notControlled = cold.filter((c) => !c.controlled).length;
+
+		// ── Report ─────────────────────────────────────────────────────────────────────────────
+		const name = (/** @type {string} */ url) => new URL(url).pathname.replace(/^\/_app\/immutable\//, '');
+		const rows = (/** @type {Array<{ url: string, raw: number, gzip: number }>} */ xs) =>
+			[...xs]
+				.sort((a, b) => b.gzip - a.gzip)
+				.map((x) => `| \`${name(x.url)}\` | ${kb(x.raw)} KB | ${kb(x.gzip)} KB |`)
+				.join('\n');
+		md.push(
+			'### 1. Code read → visit committed → confirmation painted',
+			'',
+			`${CHECK_INS} check-ins of distinct cards, typed by a keyboard-wedge scanner (all key events of \`HIROBA:XXXX-…\` and Enter sent at once through CDP), ` +
+				`on the set-up tablet (enrolled at /staff with the banner code, today’s session opened), camera live on Chromium’s fake device, no CPU throttling. ` +
+				`Each confirmation is dismissed by a tap before the next card. Time = \`hiroba:confirmation-painted\` − \`hiroba:code-read\`, the kiosk’s own marks: ` +
+				`the IndexedDB transaction (session, the day’s visits, household lookup, visit and outbox writes), the overlay’s render, and the next frame. ` +
+				`Every check-in was found as a visit in the tablet’s IndexedDB afterwards.`,
+			'',
+			'| cards | n | p50 | p95 | max |',
+			'| --- | --- | --- | --- | --- |',
+			...[
+				['all', all],
+				['demo households (checked in, greeted in the family’s language)', known],
+				['valid cards unknown to the tablet (ようこそ, household pending)', unknown]
+			].map(([label, xs]) => {
+				const v = /** @type {number[]} */ (xs);
+				return `| ${label} | ${v.length} | ${ms(median(v))} | ${ms(percentile(v, 95))} | ${ms(Math.max(...v))} |`;
+			}),
+			'',
+			`In order (ms): ${all.map((x) => Math.round(x)).join(', ')}.`,
+			'',
+			`Meanwhile the camera’s frames were grabbed for the decoder: ${grabs.n} \`createImageBitmap(video)\` calls in ${ms(checkInWall)}, ` +
+				`blocking the main thread ${ms(grabs.ms)} in all (${ms(grabs.ms / Math.max(1, grabs.n))} each, ${Math.round((100 * grabs.ms) / checkInWall)} % of the time): the copy of the frame happens inside the call.`,
+			'',
+			'### 2. First-load JavaScript of /kiosk',
+			'',
+			`A new tab on the set-up tablet, HTTP cache cleared and the service worker bypassed (so every byte comes from the network), navigated to /kiosk. ` +
+				`Counted: every same-origin script the page requested (Resource Timing, modulepreloads included) before the Scanner created its decoder worker ` +
+				`(${ms(workerAt)} after navigation start); gzip -9 of each body with Node’s zlib. ` +
+				`Total ${kb(sum(first, 'raw'))} KB raw → **${kb(firstGzip)} KB gzip** in ${first.length} scripts.`,
+			'',
+			'| script | raw | gzip -9 |',
+			'| --- | --- | --- |',
+			rows(first),
+			'',
+			later.length
+				? `Also fetched after the worker was requested (not the decoder, not counted above): ${later.map((x) => `\`${name(x.url)}\` ${kb(x.gzip)} KB gzip`).join(', ')}; with them, ${kb(firstGzip + sum(later, 'gzip'))} KB gzip.`
+				: 'No other script was fetched after the worker was requested, apart from the decoder.',
+			'',
+			`**Lazily loaded decoder** (fetched only when the Scanner starts, ${ms(workerAt)} → ready at ${ms(firstLoadTimes.decoderReady ?? NaN)}): ` +
+				`${kb(sum(decoder, 'raw'))} KB raw → ${kb(sum(decoder, 'gzip'))} KB gzip.`,
+			'',
+			'| decoder file | raw | gzip -9 |',
+			'| --- | --- | --- |',
+			rows(decoder),
+			'',
+			'### 3. Offline cold start to a live scanner',
+			'',
+			`The set-up profile (service worker installed and controlling) closed and relaunched ${COLD_RUNS} times; each time: network off (\`context.setOffline(true)\`), ` +
+				`\`Emulation.setCPUThrottlingRate {rate: ${CPU_SLOWDOWN}}\` on the page, then navigation to /kiosk. Time from navigation start until the Scanner’s status line ` +
+				`(role=status) says ${LIVE_TEXT}, taken one frame after the text appears. The throttling reached the renderer: a fixed busy loop took ` +
+				`${ms(median(cold.map((c) => c.loop)))} (median) in the throttled pages against ${ms(unthrottledLoop.ms)} unthrottled ` +
+				`(${round(median(cold.map((c) => c.loop)) / unthrottledLoop.ms, 1)}×). ${notControlled ? `**${notControlled} run(s) were not controlled by the service worker.**` : 'Every run was controlled by the service worker.'} ` +
+				`(The throttling applies to the page’s main thread, not to the service worker or the decoder worker.)`,
+			'',
+			'| run | shell from SW (responseEnd) | first contentful paint | DOMContentLoaded | status カメラを起動 | status 読み取り中 (painted) | worker created | decoder ready |',
+			'| --- | --- | --- | --- | --- | --- | --- | --- |',
+			...cold.map(
+				(c, i) =>
+					`| ${i + 1} | ${ms(c.nav.responseEnd)} | ${c.nav.fcp === null ? '—' : ms(c.nav.fcp)} | ${ms(c.nav.dcl)} | ${c.starting === undefined ? '—' : ms(c.starting)} | **${ms(c.live ?? NaN)}** | ${c.worker === undefined ? '—' : ms(c.worker)} | ${c.decoderReady === undefined ? '—' : ms(c.decoderReady)} |`
+			),
+			'',
+			`Median ${ms(liveMedian)}, slowest ${ms(liveMax)}. ${LIVE_TEXT} means the camera is live; the QR decoder may still be loading then ` +
+				`(median ready at ${ms(median(cold.map((c) => c.decoderReady ?? NaN)))}); the wedge scanner works from the start.`,
+			'',
+			`After the last cold start, still offline and throttled, ${THROTTLED_CHECK_INS} demo cards checked in by the wedge scanner; the first said “${offlineCheckIn}”. ` +
+				`Code read → confirmation painted (ms, in order): ${throttledMs.map((x) => Math.round(x)).join(', ')}. ` +
+				`Meanwhile ${throttledGrabs.n} camera frames were grabbed, the \`createImageBitmap(video)\` calls blocking the throttled main thread ${ms(throttledGrabs.ms)} ` +
+				`(${ms(throttledGrabs.ms / Math.max(1, throttledGrabs.n))} each, ${Math.round((100 * throttledGrabs.ms) / throttledGrabs.wall)} % of the ${ms(throttledGrabs.wall)}).`,
+			'',
+			`The same once more with the camera refused (a further relaunch, offline, ${CPU_SLOWDOWN}×; the wedge scanner still works), ${THROTTLED_CHECK_INS} other cards: ` +
+				`${noCameraMs.map((x) => Math.round(x)).join(', ')} ms — p50 ${ms(median(noCameraMs.slice(1)))} and p95 ${ms(percentile(noCameraMs.slice(1), 95))} after the first, ` +
+				`against ${ms(median(throttledMs.slice(1)))} and ${ms(percentile(throttledMs.slice(1), 95))} with the camera running.`,
+			'',
+			cspViolations.length
+				? `**CSP violations reported by the page** (the app runs under its own CSP here), ${cspViolations.length} in all: ` +
+						(await Promise.all([...new Set(cspViolations)].map((v) => describeViolation(server.url, v)))).join('; ')
+				: 'The app ran under its own CSP; the pages reported no CSP violation.',
+			...(pageErrors.length ? ['', `Page errors: ${[...new Set(pageErrors)].slice(0, 5).join('; ')}`] : [])
+		);
+		return { markdown: md.join('\n'), budgets };
+	} finally {
+		await release();
+	}
+}
