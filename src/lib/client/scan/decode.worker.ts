@@ -20,17 +20,21 @@ const scope = self as unknown as WorkerScope;
 let canvas: OffscreenCanvas | null = null;
 let context: OffscreenCanvasRenderingContext2D | null = null;
 
-/** The frame's RGBA pixels. A bitmap is drawn on a reused canvas (read back often, so kept on the CPU). */
+/**
+ * The frame's RGBA pixels. A camera frame is drawn (scaled to the requested size) on a reused
+ * canvas, here in the worker: reading a video's pixels on the page would cost the main thread
+ * several milliseconds a frame, which a slow tablet's kiosk cannot spare.
+ */
 function pixelsOf(request: DecodeRequest): ImageData {
 	if (!('bitmap' in request)) return new ImageData(new Uint8ClampedArray(request.pixels), request.width, request.height);
-	const { bitmap } = request;
-	if (!canvas || canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
-		canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+	const { bitmap, width, height } = request;
+	if (!canvas || canvas.width !== width || canvas.height !== height) {
+		canvas = new OffscreenCanvas(width, height);
 		context = canvas.getContext('2d', { willReadFrequently: true, alpha: false });
 	}
 	if (!context) throw new Error('no 2d context in the worker');
-	context.drawImage(bitmap, 0, 0);
-	return context.getImageData(0, 0, bitmap.width, bitmap.height);
+	context.drawImage(bitmap, 0, 0, width, height);
+	return context.getImageData(0, 0, width, height);
 }
 
 const ready = prepareZXingModule({
@@ -56,7 +60,7 @@ scope.addEventListener('message', (event) => {
 		} catch (e) {
 			scope.postMessage({ type: 'result', id: request.id, texts: [], error: e instanceof Error ? e.message : String(e) });
 		} finally {
-			// A transferred bitmap belongs to this worker now; free its memory at once.
+			// A transferred frame belongs to this worker now; free its memory (a camera buffer) at once.
 			if ('bitmap' in request) request.bitmap.close();
 		}
 	})();

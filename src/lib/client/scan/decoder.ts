@@ -10,7 +10,7 @@
 import type { DecodeRequest, DecodeResponse } from './decode-messages';
 
 export type DecoderKind = 'native' | 'zxing-wasm';
-export type Frame = ImageData | ImageBitmap;
+export type Frame = ImageData | ImageBitmap | VideoFrame;
 
 export interface FrameDecoder {
 	/** The texts of the QR codes in the frame; [] when there are none or the frame was dropped. */
@@ -39,6 +39,15 @@ export async function createDecoder(opts: DecoderOptions = {}): Promise<FrameDec
 		if (native) return native;
 	}
 	return createWorkerDecoder(opts.loadTimeoutMs ?? 20_000);
+}
+
+/** Frames are decoded at most this wide: a card fills enough of a 1280-wide frame to read. */
+export const MAX_DECODE_WIDTH = 1280;
+
+/** The size to decode a frame at: at most maxWidth wide, aspect kept. */
+export function decodeSize(width: number, height: number, maxWidth: number): { width: number; height: number } {
+	if (width <= maxWidth) return { width, height };
+	return { width: maxWidth, height: Math.round((height * maxWidth) / width) };
 }
 
 function release(frame: Frame): void {
@@ -162,7 +171,9 @@ async function createWorkerDecoder(loadTimeoutMs: number): Promise<FrameDecoder>
 				// Transferred, not copied: the bitmap or the pixel buffer moves to the worker, and the
 				// caller's ImageData is left empty (detached).
 				if ('close' in frame) {
-					const request: DecodeRequest = { type: 'decode', id, bitmap: frame };
+					const [width, height] = 'displayWidth' in frame ? [frame.displayWidth, frame.displayHeight] : [frame.width, frame.height];
+					const size = decodeSize(width, height, MAX_DECODE_WIDTH);
+					const request: DecodeRequest = { type: 'decode', id, bitmap: frame, width: size.width, height: size.height };
 					worker.postMessage(request, [frame]);
 				} else {
 					const pixels = frame.data.buffer as ArrayBuffer;
