@@ -67,6 +67,8 @@ export class SyncEngine {
 	#listeners = new Set<(s: SyncStatus) => void>();
 	#running: Promise<void> | null = null;
 	#again = false;
+	/** Local writes announced through notifyWrite(), to know whether counts may have moved. */
+	#writes = 0;
 	#failures = 0;
 	#retryTimer: ReturnType<typeof setTimeout> | null = null;
 	#debounceTimer: ReturnType<typeof setTimeout> | null = null;
@@ -126,6 +128,7 @@ export class SyncEngine {
 
 	/** Call after a local write: syncs shortly, once for a burst of writes. */
 	notifyWrite(): void {
+		this.#writes++;
 		void this.refreshCounts();
 		if (this.#debounceTimer) clearTimeout(this.#debounceTimer);
 		this.#debounceTimer = setTimeout(() => {
@@ -140,6 +143,17 @@ export class SyncEngine {
 			this.db.outbox.where('state').equals('rejected').count()
 		]);
 		this.#set({ pending, rejected });
+	}
+
+	/**
+	 * Counts after a cycle, reading only what may have changed: the rejected count moves only when
+	 * a push rejected something, and after a drained push nothing is pending unless a write came in
+	 * meanwhile. (Counting over an index right after a large backlog was deleted is slow until
+	 * IndexedDB compacts it, so an idle tablet's sync should not count what it already knows.)
+	 */
+	async #refreshCountsAfterCycle(outcome: { drained: boolean; rejectedSome: boolean; writesAtStart: number }): Promise<void> {
+		if (outcome.rejectedSome || !outcome.drained || this.#writes !== outcome.writesAtStart) return this.refreshCounts();
+		this.#set({ pending: 0 });
 	}
 
 	/**
@@ -172,8 +186,9 @@ export class SyncEngine {
 			return;
 		}
 		this.#set({ state: 'syncing' });
+		const outcome = { drained: false, rejectedSome: false, writesAtStart: this.#writes };
 		try {
-			await this.#pushAll(device);
+			await this.#pushAll(device, outcome);
 			await this.#pullAll(device);
 			this.#failures = 0;
 			const at = this.#opts.now();
@@ -182,7 +197,7 @@ export class SyncEngine {
 		} catch (e) {
 			await this.#fail(e, device);
 		} finally {
-			await this.refreshCounts().catch(() => {});
+			await this.#refreshCountsAfterCycle(outcome).catch(() => {});
 		}
 	}
 
@@ -254,14 +269,17 @@ export class SyncEngine {
 		return body;
 	}
 
-	async #pushAll(device: DeviceCredentials): Promise<void> {
-		const total = await this.db.outbox.where('state').equals('pending').count();
+	async #pushAll(device: DeviceCredentials, outcome: { drained: boolean; rejectedSome: boolean }): Promise<void> {
+		let batch = await this.#nextBatch(0);
+		// Only a backlog of more than one batch is counted, for the progress bar.
+		const total = batch.length >= this.#opts.batchSize ? await this.db.outbox.where('state').equals('pending').count() : batch.length;
 		let done = 0;
 		const showProgress = total > this.#opts.batchSize;
 		if (showProgress) this.#set({ progress: { done, total } });
-		let batch = await this.#nextBatch(0);
 		while (batch.length > 0) {
-			const sent = this.#pushBatch(device, batch);
+			const sent = this.#pushBatch(device, batch).then((rejected) => {
+				if (rejected > 0) outcome.rejectedSome = true;
+			});
 			// Read the next batch while this one is on the wire. A change written meanwhile gets a
 			// higher seq, so it is either in that batch or a later one; an entry replaced meanwhile
 			// is pushed anyway and comes back stale, which is harmless.
@@ -275,9 +293,11 @@ export class SyncEngine {
 			if (showProgress) this.#set({ progress: { done: Math.min(done, total), total } });
 			batch = await next;
 		}
+		outcome.drained = true;
 	}
 
-	async #pushBatch(device: DeviceCredentials, batch: OutboxEntry[]): Promise<void> {
+	/** Push one batch and settle its entries; returns how many the centre rejected. */
+	async #pushBatch(device: DeviceCredentials, batch: OutboxEntry[]): Promise<number> {
 		const body = await this.#request(device, '/api/v1/sync/push', {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
@@ -294,7 +314,7 @@ export class SyncEngine {
 		});
 		const first = batch[0]!.seq!;
 		const last = batch[batch.length - 1]!.seq!;
-		await this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
+		return this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
 			const rejected = results.flatMap((r, i) => (r.status === 'rejected' ? [{ entry: batch[i]!, error: r.error }] : []));
 			for (const { entry, error } of rejected) {
 				await this.db.outbox.update(entry.seq!, { state: 'rejected', error: error ?? { code: 'rejected', message: 'rejected' } });
@@ -306,6 +326,7 @@ export class SyncEngine {
 			if (rejected.length === 0 && inRange === batch.length) await this.db.outbox.where(':id').between(first, last, true, true).delete();
 			else await this.db.outbox.bulkDelete(acked);
 			await this.db.setMeta(META.hasPushed, true);
+			return rejected.length;
 		});
 	}
 

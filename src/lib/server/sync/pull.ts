@@ -17,8 +17,9 @@ export const SHARED_VISIT_DAYS = 1;
 export async function buildPull(store: Store, device: Device, since: string, limit: number, now: number = Date.now()): Promise<PullResponse> {
 	return store.transaction(async (tx) => {
 		// Waits for pushes in flight: after it, every sequence number taken so far is committed or
-		// rolled back, so the page's upper bound cannot skip a row that is about to appear.
-		await takeReadLock(tx);
+		// rolled back, so the page's upper bound cannot skip a row that is about to appear. PGlite
+		// has one connection and runs one transaction at a time, so there it is already so.
+		if (store.kind === 'postgres') await takeReadLock(tx);
 		const hi = await tx.query<{ hi: string }>(`select (case when is_called then last_value else 0 end)::text as hi from sync_seq`);
 		const high = hi.rows[0]!.hi;
 		if (BigInt(since) >= BigInt(high)) {
