@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { releaseAll } from './lib/browser.js';
 import { cardQrPayload, randomCardCode } from './lib/cards.js';
 import { startServer } from './lib/server.js';
 import { median, percentile, round } from './lib/stats.js';
@@ -197,15 +198,7 @@ export async function run(ctx) {
 	const budgets = [];
 	/** @type {string[]} */
 	const md = [];
-	const release = async () => {
-		for (let fn = cleanup.pop(); fn; fn = cleanup.pop()) {
-			try {
-				await fn();
-			} catch (e) {
-				ctx.log(`cleanup: ${e instanceof Error ? e.message : String(e)}`);
-			}
-		}
-	};
+	const release = () => releaseAll(cleanup, ctx.log);
 	try {
 		ctx.log('starting the Hiroba server (PGlite, demo data)…');
 		const server = await startServer();

@@ -18,7 +18,7 @@ import { createServer as createNetServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchPersistentChromium } from './lib/browser.js';
+import { launchPersistentChromium, releaseAll } from './lib/browser.js';
 import { startPages } from './lib/pages.js';
 import { startServer } from './lib/server.js';
 import { median, percentile, round } from './lib/stats.js';
@@ -55,16 +55,7 @@ export async function run(ctx) {
 	/** @type {string[]} */
 	const md = [];
 	const loads = [`start ${load()}`];
-	/** Stops what was started, last first; each step's failure is logged, not thrown. */
-	const release = async () => {
-		for (let fn = cleanup.pop(); fn; fn = cleanup.pop()) {
-			try {
-				await fn();
-			} catch (e) {
-				ctx.log(`cleanup: ${e instanceof Error ? e.message : String(e)}`);
-			}
-		}
-	};
+	const release = () => releaseAll(cleanup, ctx.log);
 	try {
 		// ── Parts 1, 2 and 4: one tablet page in Chromium ───────────────────────────────────────
 		ctx.log('starting the Hiroba server (PGlite, demo data) and pouchdb-server…');

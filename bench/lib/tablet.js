@@ -4,6 +4,7 @@
  * keyboard-wedge barcode scanner typing through CDP.
  */
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser.js';
 
 /**
  * A tablet: a persistent Chromium profile (its IndexedDB and service worker survive a relaunch),
@@ -18,7 +19,7 @@ import { chromium } from 'playwright-core';
  */
 export function launchTablet(userDataDir, video, opts = {}) {
 	return chromium.launchPersistentContext(userDataDir, {
-		executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+		executablePath: CHROMIUM_PATH,
 		headless: true,
 		locale: 'ja-JP',
 		timezoneId: 'Asia/Tokyo',
@@ -27,13 +28,7 @@ export function launchTablet(userDataDir, video, opts = {}) {
 		bypassCSP: opts.bypassCSP ?? true,
 		permissions: ['camera'],
 		args: [
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-quic',
-			'--no-first-run',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
+			...CHROMIUM_ARGS,
 			'--use-fake-ui-for-media-stream',
 			'--use-fake-device-for-media-stream',
 			...(video ? [`--use-file-for-fake-video-capture=${video}`] : []),
