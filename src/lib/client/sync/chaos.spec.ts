@@ -135,7 +135,7 @@ describe.each(testStores())('sync under a hostile network on $name', (ts) => {
 				const nets = sc.faults.map((faults) => new ChaosNetwork(faults));
 				const tablets: Tablet[] = [];
 				for (let i = 0; i < sc.tablets; i++) {
-					const t = new Tablet(`T${i}`, { fetch: nets[i]!.fetch, timeoutMs: 60_000 });
+					const t = new Tablet(`T${i}`, { fetch: nets[i]!.fetch, timeoutMs: 60_000, batchSize: 3 }); // small batches: many pipelined pushes
 					await t.enroll(await enrollmentCode(store, [fx.siteId]));
 					tablets.push(t);
 				}

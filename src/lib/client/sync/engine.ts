@@ -9,7 +9,17 @@
  */
 import { HlcClock, type HlcState } from '$lib/domain/hlc';
 import { isApiErrorBody, type ErrorCode } from '$lib/sync/errors';
-import { MAX_PUSH_BYTES, MAX_PUSH_CHANGES, PROTOCOL_VERSION, pullResponse, pushResponse, wins, type PullResponse, type SyncTable } from '$lib/sync/protocol';
+import {
+	MAX_PUSH_BYTES,
+	MAX_PUSH_CHANGES,
+	PROTOCOL_VERSION,
+	pullResponse,
+	pushResponse,
+	wins,
+	type PullResponse,
+	type PushResult,
+	type SyncTable
+} from '$lib/sync/protocol';
 import { META, hlcNode, type DeviceCredentials, type HirobaDB, type OutboxEntry, type Row } from '../db/db';
 import { wipeLocalData } from '../db/wipe';
 
@@ -276,28 +286,38 @@ export class SyncEngine {
 		let done = 0;
 		const showProgress = total > this.#opts.batchSize;
 		if (showProgress) this.#set({ progress: { done, total } });
-		while (batch.length > 0) {
-			const sent = this.#pushBatch(device, batch).then((rejected) => {
-				if (rejected > 0) outcome.rejectedSome = true;
-			});
-			// Read the next batch while this one is on the wire. A change written meanwhile gets a
-			// higher seq, so it is either in that batch or a later one; an entry replaced meanwhile
-			// is pushed anyway and comes back stale, which is harmless.
-			const next = this.#nextBatch(batch[batch.length - 1]!.seq!);
-			try {
-				await sent;
-			} finally {
-				await next.catch(() => []);
+		// A pipeline: while batch k is on the wire, batch k+1 is read from the outbox and batch k-1's
+		// acknowledgement is written. A change written meanwhile gets a higher seq, so it is in a
+		// later batch; an entry replaced meanwhile is pushed anyway and comes back stale (harmless);
+		// and if an acknowledgement fails after later pushes went out, those entries are simply
+		// pushed again, which the centre answers as duplicates.
+		let acking: Promise<void> = Promise.resolve();
+		try {
+			while (batch.length > 0) {
+				const next = this.#nextBatch(batch[batch.length - 1]!.seq!);
+				let results: PushResult[];
+				try {
+					results = await this.#postBatch(device, batch);
+				} finally {
+					await next.catch(() => []);
+				}
+				await acking;
+				const acked = batch;
+				acking = this.#ackBatch(acked, results).then((rejected) => {
+					if (rejected > 0) outcome.rejectedSome = true;
+				});
+				done += batch.length;
+				if (showProgress) this.#set({ progress: { done: Math.min(done, total), total } });
+				batch = await next;
 			}
-			done += batch.length;
-			if (showProgress) this.#set({ progress: { done: Math.min(done, total), total } });
-			batch = await next;
+		} finally {
+			await acking;
 		}
 		outcome.drained = true;
 	}
 
-	/** Push one batch and settle its entries; returns how many the centre rejected. */
-	async #pushBatch(device: DeviceCredentials, batch: OutboxEntry[]): Promise<number> {
+	/** Send one batch; the centre's verdicts, one per change, in order. */
+	async #postBatch(device: DeviceCredentials, batch: OutboxEntry[]): Promise<PushResult[]> {
 		const body = await this.#request(device, '/api/v1/sync/push', {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
@@ -312,6 +332,11 @@ export class SyncEngine {
 		results.forEach((r, i) => {
 			if (r.id !== batch[i]!.id) throw new SyncError('bad_response', 'push results out of order');
 		});
+		return results;
+	}
+
+	/** Settle a pushed batch in the outbox: acknowledged entries go, rejected ones stay marked. Returns how many were rejected. */
+	async #ackBatch(batch: OutboxEntry[], results: PushResult[]): Promise<number> {
 		const first = batch[0]!.seq!;
 		const last = batch[batch.length - 1]!.seq!;
 		return this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
