@@ -1,6 +1,6 @@
 /** What the kiosk says after a scan, in the family's language where it knows it. */
 import type { CheckInOutcome } from '$lib/client/db/repo';
-import { KIOSK_TEXT, LANG_TAG, type KioskLang } from '$lib/client/i18n/kiosk';
+import { LANG_TAG, type KioskLang, type KioskText } from '$lib/client/i18n/kiosk';
 
 export interface ConfirmationView {
 	tone: 'ok' | 'warn' | 'error';
@@ -9,12 +9,13 @@ export interface ConfirmationView {
 	lang: string;
 }
 
-export function confirmationFor(outcome: CheckInOutcome, screenLang: KioskLang): ConfirmationView {
+/** `text(lang)` gives a language's texts (Japanese while the others are still loading). */
+export function confirmationFor(outcome: CheckInOutcome, screenLang: KioskLang, text: (lang: KioskLang) => KioskText): ConfirmationView {
 	const d = outcome.decision;
 	const familyLang = (outcome.household?.language ?? screenLang) as KioskLang;
 	const lang = d.kind === 'check_in' || d.kind === 'already' ? familyLang : screenLang;
-	const t = KIOSK_TEXT[lang];
-	const tag = LANG_TAG[lang];
+	const t = text(lang);
+	const tag = LANG_TAG[t === text('ja') && lang !== 'ja' ? 'ja' : lang];
 	switch (d.kind) {
 		case 'check_in': {
 			const name = outcome.household?.nickname;
