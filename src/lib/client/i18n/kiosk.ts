@@ -87,8 +87,9 @@ const ja = {
 export type KioskText = typeof ja;
 
 /**
- * Japanese is in the first load; the other languages load right after it (see loadKioskTexts), so
- * a family's language is ready by the time anyone scans, without weighing on the kiosk's start.
+ * Japanese is in the first load; the other languages load once the kiosk is up and idle (or at the
+ * first tap on a language), so a family's language is ready by the time anyone scans, without
+ * weighing on the kiosk's start.
  */
 const LOADERS: Record<Exclude<KioskLang, 'ja'>, () => Promise<{ default: KioskText }>> = {
 	en: () => import('./kiosk-en'),
@@ -99,8 +100,12 @@ const LOADERS: Record<Exclude<KioskLang, 'ja'>, () => Promise<{ default: KioskTe
 
 export const JA_TEXT: KioskText = ja;
 
-/** Every kiosk language's texts, once loaded. */
-export async function loadKioskTexts(): Promise<Record<KioskLang, KioskText>> {
-	const entries = await Promise.all((Object.keys(LOADERS) as Array<keyof typeof LOADERS>).map(async (l) => [l, (await LOADERS[l]()).default] as const));
-	return { ja, ...Object.fromEntries(entries) } as Record<KioskLang, KioskText>;
+let all: Promise<Record<KioskLang, KioskText>> | null = null;
+
+/** Every kiosk language's texts (loaded once, on the first call). */
+export function loadKioskTexts(): Promise<Record<KioskLang, KioskText>> {
+	all ??= Promise.all((Object.keys(LOADERS) as Array<keyof typeof LOADERS>).map(async (l) => [l, (await LOADERS[l]()).default] as const)).then(
+		(entries) => ({ ja, ...Object.fromEntries(entries) }) as Record<KioskLang, KioskText>
+	);
+	return all;
 }
