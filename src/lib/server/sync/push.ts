@@ -87,15 +87,14 @@ async function applyTable(
 	reject: (i: number, code: string, message: string) => void
 ): Promise<void> {
 	const sites = new Set(device.siteIds);
+	const stored = await storedVersions(
+		tx,
+		table,
+		items.map((x) => x.change.id)
+	);
 
 	// Permission: sessions, visits and consultations belong to a site, which must be the device's.
 	if (table === 'sessions') {
-		// A session may not be moved away from a site the device is not at: that needs its stored site.
-		const stored = await storedVersions(
-			tx,
-			table,
-			items.map((x) => x.change.id)
-		);
 		for (const { i, change, data } of items) {
 			const siteId = (data as { siteId: string }).siteId;
 			const prevSite = (stored.get(change.id)?.data as { siteId?: string } | undefined)?.siteId;
@@ -134,17 +133,26 @@ async function applyTable(
 		if (!cur || item.change.hlc > cur.change.hlc) best.set(item.change.id, item);
 	}
 
-	// One statement writes the winners and says, for each, what was stored before.
-	const rows: RowVersion[] = [...best.values()].map((item) => ({ id: item.change.id, hlc: item.change.hlc, deleted: item.change.deleted, data: item.data }));
-	const outcome = await upsertRows(tx, table, rows, device.id);
+	const rows: RowVersion[] = [];
+	const candidates: Array<{ i: number; id: string }> = [];
 	for (const item of items) {
 		if (verdicts.has(item.i)) continue;
 		const { i, change } = item;
 		const top = best.get(change.id)!;
-		const { previous, written } = outcome.get(change.id)!;
-		if (top === item && written) verdicts.set(i, { id: change.id, status: 'applied' });
-		// Not written: the centre already has this stamp (a retry) or a newer one.
-		else if (change.hlc === previous || (top !== item && change.hlc === top.change.hlc)) verdicts.set(i, { id: change.id, status: 'duplicate' });
-		else verdicts.set(i, { id: change.id, status: 'stale' });
+		const prev = stored.get(change.id)?.hlc;
+		if (top !== item) {
+			verdicts.set(i, { id: change.id, status: change.hlc === top.change.hlc || change.hlc === prev ? 'duplicate' : 'stale' });
+		} else if (prev === change.hlc) {
+			verdicts.set(i, { id: change.id, status: 'duplicate' });
+		} else if (prev !== undefined && prev > change.hlc) {
+			verdicts.set(i, { id: change.id, status: 'stale' });
+		} else {
+			rows.push({ id: change.id, hlc: change.hlc, deleted: change.deleted, data: item.data });
+			candidates.push({ i, id: change.id });
+		}
+	}
+	const written = await upsertRows(tx, table, rows, device.id);
+	for (const { i, id } of candidates) {
+		verdicts.set(i, { id, status: written.has(id) ? 'applied' : 'stale' });
 	}
 }

@@ -33,42 +33,26 @@ export interface RowVersion {
 	data: unknown;
 }
 
-/** What happened to one row of an upsert: the stamp it had before, and whether it was replaced. */
-export interface UpsertOutcome {
-	previous: string | null;
-	written: boolean;
-}
-
 /**
- * Insert or replace rows whose stamp is newer than the stored one, in one set-based statement that
- * also reports each row's previous stamp (read from the statement's own snapshot, before its
- * insert), so a push needs no separate lookup. Caller holds the write lock (PostgreSQL) and has
- * already validated `data`; ids within `rows` are distinct.
+ * Insert or replace rows whose stamp is newer than the stored one, in one set-based statement.
+ * Returns the ids written. Caller holds the write lock and has already validated `data`.
  */
-export async function upsertRows(tx: Queryable, table: SyncTable, rows: RowVersion[], originDevice: string | null): Promise<Map<string, UpsertOutcome>> {
-	const out = new Map<string, UpsertOutcome>();
-	if (rows.length === 0) return out;
+export async function upsertRows(tx: Queryable, table: SyncTable, rows: RowVersion[], originDevice: string | null): Promise<Set<string>> {
+	if (rows.length === 0) return new Set();
 	const t = tableName(table);
-	const r = await tx.query<{ id: string; previous: string | null; written: boolean }>(
-		`with incoming as (
-		   select * from jsonb_to_recordset($1::jsonb) as x(id uuid, hlc text, deleted boolean, data jsonb, ord int)
-		 ), previous as (
-		   select t.id, t.hlc from ${t} t join incoming i on i.id = t.id
-		 ), written as (
-		   insert into ${t} (id, hlc, deleted, data, seq, origin_device, updated_at)
-		   select x.id, x.hlc, x.deleted, x.data, nextval('sync_seq'), $2::uuid, now() from incoming x order by x.ord
-		   on conflict (id) do update set
-		     hlc = excluded.hlc, deleted = excluded.deleted, data = excluded.data, seq = excluded.seq,
-		     origin_device = excluded.origin_device, updated_at = excluded.updated_at
-		   where ${t}.hlc < excluded.hlc
-		   returning id
-		 )
-		 select i.id::text as id, p.hlc as previous, (w.id is not null) as written
-		 from incoming i left join previous p on p.id = i.id left join written w on w.id = i.id`,
+	const r = await tx.query<{ id: string }>(
+		`insert into ${t} (id, hlc, deleted, data, seq, origin_device, updated_at)
+		 select x.id, x.hlc, x.deleted, x.data, nextval('sync_seq'), $2::uuid, now()
+		 from jsonb_to_recordset($1::jsonb) as x(id uuid, hlc text, deleted boolean, data jsonb, ord int)
+		 order by x.ord
+		 on conflict (id) do update set
+		   hlc = excluded.hlc, deleted = excluded.deleted, data = excluded.data, seq = excluded.seq,
+		   origin_device = excluded.origin_device, updated_at = excluded.updated_at
+		 where ${t}.hlc < excluded.hlc
+		 returning id::text`,
 		[JSON.stringify(rows.map((row, ord) => ({ ...row, ord }))), originDevice]
 	);
-	for (const row of r.rows) out.set(row.id, { previous: row.previous, written: row.written });
-	return out;
+	return new Set(r.rows.map((x) => x.id));
 }
 
 export async function storedVersions(tx: Queryable, table: SyncTable, ids: string[]): Promise<Map<string, { hlc: string; deleted: boolean; data: unknown }>> {
