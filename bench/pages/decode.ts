@@ -7,6 +7,7 @@
  *
  * The QR module matrices come from Node (the `qrcode` package), so no image library is involved.
  */
+import { mulberry32 } from '$lib/domain/prng';
 import { createDecoder, createNativeDecoder, type FrameDecoder } from '$lib/client/scan/decoder';
 import { READER_OPTIONS } from '$lib/client/scan/reader-options';
 import { cardQrPayload, makeCardCode } from '$lib/domain/card-code';
@@ -53,17 +54,6 @@ interface Decoder {
 }
 
 // --- randomness and geometry ---------------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 function gaussian(rng: () => number): number {
 	const u = Math.max(rng(), 1e-12);

@@ -9,6 +9,7 @@
  * PIN/password hashes are salted, so those differ between runs. All synced rows are written through
  * `writeCentreRecords` (schema check, stamps, sync lock) in one transaction.
  */
+import { mulberry32 } from '$lib/domain/prng';
 import { WARD_AREAS, WARD_NAME, WARD_TOWNS } from '$lib/domain/ward';
 import { ageBandAt, type AgeBand } from '$lib/domain/age-band';
 import { makeCardCode } from '$lib/domain/card-code';
@@ -98,18 +99,6 @@ export async function isStoreEmpty(store: Queryable): Promise<boolean> {
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
-
-/** mulberry32: a tiny, fast 32-bit PRNG; plenty for invented data, never for secrets. */
-function mulberry32(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 class Rng {
 	readonly next: () => number;
