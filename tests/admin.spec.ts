@@ -100,6 +100,7 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 			const first = await enroll(url, codes[0]!, 'tablet A');
 			expect(first.status).toBe(201);
 			a = first.body;
+			tabletA.as(a.deviceId);
 			expect(a.sites.map((s) => s.id)).toEqual([siteId]);
 
 			const again = await enroll(url, codes[0]!, 'tablet A again');
@@ -112,7 +113,7 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 
 			// Tablet A records a session, a family and its visit; tablet B sees them.
 			const session = tabletA.change('sessions', f.session(siteId, { date: tokyoDate(), status: 'open' }));
-			household1 = tabletA.change('households', f.household());
+			household1 = tabletA.change('households', f.household({ registeredSiteId: siteId }));
 			visit1 = tabletA.change('visits', f.visit(session.id, { householdId: household1.id, cardCode: household1.data.cardCode }));
 			const pushed = await push(url, a.token, [session, household1, visit1]);
 			expect(pushed.status).toBe(200);
@@ -153,7 +154,7 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 		expect(actions).toEqual(expect.arrayContaining(['admin.sites', 'admin.enroll-code', 'admin.devices']));
 
 		// After the backup: a new family, and a change to the first visit.
-		const household2 = tabletA.change('households', f.household());
+		const household2 = tabletA.change('households', f.household({ registeredSiteId: siteId }));
 		const visitEdit = tabletA.change('visits', { ...visit1.data, adults: 2 }, visit1.id);
 		await online(async (url) => {
 			const pushed = await push(url, a.token, [household2, visitEdit]);
@@ -182,7 +183,7 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 			expect(nothingNew.body.changes).toEqual([]);
 
 			// A change after the restore is numbered past every cursor handed out before it.
-			const household3 = tabletA.change('households', f.household());
+			const household3 = tabletA.change('households', f.household({ registeredSiteId: siteId }));
 			expect((await push(url, a.token, [household3])).body.results[0]!.status).toBe('applied');
 			const fresh = await pull(url, b.token, cursorBeforeRestore);
 			expect(fresh.body.changes.map((c) => c.id)).toEqual([household3.id]);

@@ -2,7 +2,7 @@
  * A tablet's side of the device API, over real HTTP, for integration tests: enroll, push, pull, and
  * change envelopes stamped the way a tablet stamps them.
  */
-import { formatHlc } from '../src/lib/domain/hlc';
+import { deviceNode, formatHlc } from '../src/lib/domain/hlc';
 import { uuidv7 } from '../src/lib/domain/ids';
 import {
 	PROTOCOL_VERSION,
@@ -69,11 +69,23 @@ export async function pullAll(base: string, token: string, since = '0', limit = 
 	}
 }
 
-/** Stamps changes as one tablet would: its own node id, a clock that only moves forward. */
+/**
+ * Stamps changes as one tablet would: its own node id (the centre refuses another), a clock that
+ * only moves forward. Name the device with `as(deviceId)` once it has enrolled.
+ */
 export class Tablet {
 	#wall = 0;
 	#counter = 0;
-	constructor(readonly node: string) {}
+	node: string;
+	constructor(node: string) {
+		this.node = node;
+	}
+
+	/** Stamp as the enrolled device `deviceId` from now on. */
+	as(deviceId: string): this {
+		this.node = deviceNode(deviceId);
+		return this;
+	}
 
 	stamp(): string {
 		const now = Date.now();

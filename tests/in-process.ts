@@ -6,13 +6,15 @@ import type { RequestEvent } from '@sveltejs/kit';
 import * as enroll from '../src/routes/api/v1/devices/enroll/+server';
 import * as push from '../src/routes/api/v1/sync/push/+server';
 import * as pull from '../src/routes/api/v1/sync/pull/+server';
+import * as lookup from '../src/routes/api/v1/households/lookup/+server';
 import * as rest from '../src/routes/api/[...rest]/+server';
 
 type Handler = (event: RequestEvent) => Promise<Response>;
 const ROUTES: Record<string, Record<string, Handler | undefined>> = {
 	'/api/v1/devices/enroll': enroll as Record<string, Handler>,
 	'/api/v1/sync/push': push as Record<string, Handler>,
-	'/api/v1/sync/pull': pull as Record<string, Handler>
+	'/api/v1/sync/pull': pull as Record<string, Handler>,
+	'/api/v1/households/lookup': lookup as Record<string, Handler>
 };
 
 export const BASE_URL = 'http://centre.test';

@@ -41,6 +41,7 @@ describe('a server restart on PGlite', () => {
 		const r = await enroll(server.url, server.enrollmentCode!, 'tablet before restart');
 		expect(r.status).toBe(201);
 		a = r.body;
+		tablet.as(a.deviceId);
 		expect(a.sites.length).toBeGreaterThan(0);
 	});
 
@@ -49,7 +50,7 @@ describe('a server restart on PGlite', () => {
 		const session = tablet.change('sessions', f.session(siteId, { date: tokyoDate(), status: 'open', startTime: '13:00', endTime: '15:00' }));
 		pushed.push(session);
 		for (let i = 0; i < 60; i++) {
-			const household = tablet.change('households', f.household());
+			const household = tablet.change('households', f.household({ registeredSiteId: siteId }));
 			const child = tablet.change('children', f.child(household.id));
 			const visit = tablet.change('visits', f.visit(session.id, { householdId: household.id, cardCode: household.data.cardCode, childIds: [child.id] }));
 			pushed.push(household, child, visit);

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
 	addDays,
+	addMonths,
 	fiscalYear,
 	fiscalYearMonths,
 	fiscalYearRange,
@@ -104,6 +105,31 @@ describe('tokyoDate', () => {
 		expect(now).toMatch(ISO_DATE_RE);
 		expect(now >= before && now <= after).toBe(true);
 	});
+});
+
+describe('addMonths', () => {
+	it('moves by calendar months, across years, clamping to the last day of a shorter month', () => {
+		expect(addMonths('2026-12-01', -13)).toBe('2025-11-01');
+		expect(addMonths('2026-12-01', 0)).toBe('2026-12-01');
+		expect(addMonths('2026-01-15', 12)).toBe('2027-01-15');
+		expect(addMonths('2026-03-31', -1)).toBe('2026-02-28');
+		expect(addMonths('2028-03-31', -1)).toBe('2028-02-29');
+		expect(addMonths('2027-03-31', -13)).toBe('2026-02-28');
+		expect(addMonths('2026-05-31', 1)).toBe('2026-06-30');
+		expect(addMonths('2026-01-31', -1)).toBe('2025-12-31');
+	});
+
+	it('always gives a valid date no later than the same day-of-month', () =>
+		fc.assert(
+			fc.property(fc.integer({ min: 0, max: 365 * 200 }), fc.integer({ min: -240, max: 240 }), (offset, months) => {
+				const from = addDays('1950-01-01', offset);
+				const to = addMonths(from, months);
+				expect(isValidIsoDate(to)).toBe(true);
+				expect(Number(to.slice(8))).toBeLessThanOrEqual(Number(from.slice(8)));
+				const monthIndex = (d: string) => Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7));
+				expect(monthIndex(to) - monthIndex(from)).toBe(months);
+			})
+		));
 });
 
 describe('addDays', () => {

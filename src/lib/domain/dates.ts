@@ -35,6 +35,19 @@ export function addDays(date: IsoDate, days: number): IsoDate {
 	return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
+/**
+ * `date` moved by `months` calendar months; a day that the target month lacks becomes its last day
+ * (2026-03-31 minus one month is 2026-02-28).
+ */
+export function addMonths(date: IsoDate, months: number): IsoDate {
+	const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+	const index = y * 12 + (m - 1) + months;
+	const ty = Math.floor(index / 12);
+	const tm = index - ty * 12;
+	const last = new Date(Date.UTC(ty, tm + 1, 0)).getUTCDate();
+	return `${String(ty).padStart(4, '0')}-${String(tm + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+}
+
 /** Fiscal year (年度): April to March, named by the year it starts in. 2027-03-31 is in 2026. */
 export function fiscalYear(date: IsoDate): number {
 	const y = Number(date.slice(0, 4));

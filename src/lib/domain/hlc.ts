@@ -15,10 +15,26 @@ export interface HlcParts {
 const WALL_DIGITS = 15;
 const COUNTER_DIGITS = 5;
 const MAX_COUNTER = 10 ** COUNTER_DIGITS - 1;
+const MAX_WALL = 10 ** WALL_DIGITS - 1;
 export const HLC_RE = /^\d{15}:\d{5}:[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * How far ahead of the centre's clock a pushed stamp may be. The centre refuses a stamp further
+ * ahead (`clock_ahead`): followed by every later edit, such a stamp would freeze the record. A
+ * tablet told so corrects its clock from the centre's and stamps what it has not delivered again.
+ */
+export const MAX_AHEAD_MS = 5 * 60 * 1000;
+
+/** Stamps are fixed-width so that string order is stamp order; one that does not fit is a bug. */
 export function formatHlc({ wall, counter, node }: HlcParts): Hlc {
+	if (!Number.isSafeInteger(wall) || wall < 0 || wall > MAX_WALL) throw new RangeError(`hlc wall time out of range: ${wall}`);
+	if (!Number.isSafeInteger(counter) || counter < 0 || counter > MAX_COUNTER) throw new RangeError(`hlc counter out of range: ${counter}`);
 	return `${String(wall).padStart(WALL_DIGITS, '0')}:${String(counter).padStart(COUNTER_DIGITS, '0')}:${node}`;
+}
+
+/** A device's node id in hlc stamps: its id without hyphens. The centre checks every pushed stamp's node against it. */
+export function deviceNode(deviceId: string): string {
+	return deviceId.replace(/-/g, '');
 }
 
 export function parseHlc(hlc: Hlc): HlcParts {
@@ -70,6 +86,20 @@ export class HlcClock {
 		} else {
 			this.#advanceCounter();
 		}
+		return formatHlc({ ...this.#state, node: this.node });
+	}
+
+	/**
+	 * A stamp for a new version of a record whose current version is `prev`: after every stamp
+	 * this clock issued or received and after `prev`, so an edit always supersedes the version it
+	 * was made from, even when this clock was reset after running ahead.
+	 */
+	tickAfter(prev: Hlc | null | undefined): Hlc {
+		const stamp = this.tick();
+		if (!prev || prev < stamp) return stamp;
+		const p = parseHlc(prev);
+		this.#state = { wall: p.wall, counter: p.counter };
+		this.#advanceCounter();
 		return formatHlc({ ...this.#state, node: this.node });
 	}
 

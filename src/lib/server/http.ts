@@ -15,6 +15,9 @@ export function api(fn: (event: RequestEvent) => Promise<Response>): RequestHand
 		try {
 			const res = await fn(event);
 			res.headers.set('cache-control', 'no-store');
+			// Tablets set their clocks by it (a stamp too far ahead is refused): always present, even
+			// where no HTTP server adds it (tests call the handlers in-process).
+			res.headers.set('date', new Date().toUTCString());
 			return res;
 		} catch (e) {
 			if (e instanceof ApiError) return apiError(e);

@@ -51,6 +51,23 @@ export function isApiErrorBody(value: unknown): value is ApiErrorBody {
 	return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string';
 }
 
-/** Reasons a single pushed change is rejected (per-change, not the whole push). */
-export const REJECT_REASONS = ['invalid_data', 'read_only_table', 'forbidden_site', 'card_code_taken', 'unknown_session'] as const;
+/**
+ * Reasons a single pushed change is rejected (per-change, not the whole push). `clock_ahead` is the
+ * one a tablet acts on by itself: it corrects its clock from the answer's Date header and stamps
+ * again what it has not delivered; the others stay on the tablet for staff to see.
+ */
+export const REJECT_REASONS = [
+	'invalid_data',
+	'read_only_table',
+	'wrong_node',
+	'clock_ahead',
+	'stamped_after_retirement',
+	'forbidden_site',
+	'forbidden_household',
+	'forbidden_staff',
+	'unknown_session',
+	'unknown_household',
+	'unknown_child',
+	'card_code_taken'
+] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import {
+	cardCode,
 	childData,
 	consultationData,
 	hlcStamp,
@@ -105,8 +106,14 @@ export const pullQuery = z.strictObject({
 	limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT)
 });
 
+/** What a pull may tell a tablet to drop: a family no longer seen at its sites, a staff member who left them. */
+export const EVICTABLE_TABLES = ['households', 'staff'] as const;
+export type EvictableTable = (typeof EVICTABLE_TABLES)[number];
+
 export interface PullResponse {
 	changes: Change[];
+	/** Rows to remove from the tablet (not deletions at the centre): a household goes with its children. */
+	evict: Array<{ table: EvictableTable; id: string }>;
 	cursor: string;
 	more: boolean;
 	/** How many changes this device has ever had applied at the centre (eviction warning). */
@@ -123,9 +130,23 @@ export const pullResponse = z.object({
 			data: z.unknown()
 		})
 	),
+	evict: z.array(z.object({ table: z.enum(EVICTABLE_TABLES), id: z.string() })).default([]),
 	cursor,
 	more: z.boolean(),
 	devicePushed: z.number().int().min(0)
+});
+
+/** `GET /api/v1/households/lookup?card=<code>`: one family by its card, while the centre is reachable. */
+export const lookupQuery = z.strictObject({ card: cardCode });
+
+export interface LookupResponse {
+	household: Change<'households'>;
+	children: Change<'children'>[];
+}
+
+export const lookupResponse = z.object({
+	household: z.object({ table: z.literal('households'), id: z.string(), hlc: z.string(), deleted: z.boolean(), data: z.unknown() }),
+	children: z.array(z.object({ table: z.literal('children'), id: z.string(), hlc: z.string(), deleted: z.boolean(), data: z.unknown() }))
 });
 
 export const enrollRequest = z.strictObject({

@@ -15,6 +15,8 @@ import { makeToken, sha256Hex } from './tokens';
 export const ENROLLMENT_CODE_MINUTES = 15;
 /** Enrollment attempts allowed per client address per window. */
 export const ENROLL_RATE = { limit: 20, windowSeconds: 15 * 60 };
+/** How long a retired tablet may still deliver what it recorded before it was retired. */
+export const RETIRED_PUSH_DAYS = 7;
 
 export interface Device {
 	id: string;
@@ -23,10 +25,12 @@ export interface Device {
 	state: 'active' | 'retired' | 'revoked';
 	enrolledAt: string;
 	lastSeenAt: string | null;
+	/** When the device was retired or revoked; null while active. */
+	stateChangedAt: string | null;
 	pushedCount: number;
 }
 
-const DEVICE_COLUMNS = `id::text, name, site_ids::text[] as "siteIds", state, enrolled_at as "enrolledAt", last_seen_at as "lastSeenAt", pushed_count::int as "pushedCount"`;
+const DEVICE_COLUMNS = `id::text, name, site_ids::text[] as "siteIds", state, enrolled_at as "enrolledAt", last_seen_at as "lastSeenAt", state_changed_at as "stateChangedAt", pushed_count::int as "pushedCount"`;
 
 function toDevice(row: Record<string, unknown>): Device {
 	const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
@@ -37,6 +41,7 @@ function toDevice(row: Record<string, unknown>): Device {
 		state: row.state as Device['state'],
 		enrolledAt: iso(row.enrolledAt)!,
 		lastSeenAt: iso(row.lastSeenAt),
+		stateChangedAt: iso(row.stateChangedAt),
 		pushedCount: Number(row.pushedCount)
 	};
 }
@@ -107,9 +112,16 @@ async function enrollInTx(tx: Queryable, input: { code: string; name: string }):
 
 /**
  * The device behind an `Authorization: Bearer` header. A revoked device is told so (it then wipes
- * its data); a retired one may still push what it holds, but may not pull.
+ * its data). A retired one may push what it recorded before it was retired, for RETIRED_PUSH_DAYS
+ * (push.ts refuses anything stamped later); it may not pull or look anything up, and after those
+ * days it is answered as revoked, so that a tablet nobody brought back wipes itself on contact.
  */
-export async function authenticateDevice(db: Queryable, authorization: string | null, purpose: 'push' | 'pull'): Promise<Device> {
+export async function authenticateDevice(
+	db: Queryable,
+	authorization: string | null,
+	purpose: 'push' | 'pull' | 'lookup',
+	now: number = Date.now()
+): Promise<Device> {
 	const m = authorization?.match(/^Bearer\s+(\S+)$/i);
 	if (!m) throw new ApiError('unauthorized', 'send the device token as Authorization: Bearer <token>');
 	// Finding the device and noting that it was seen is one statement: every sync request pays for it.
@@ -118,7 +130,13 @@ export async function authenticateDevice(db: Queryable, authorization: string | 
 	if (!row) throw new ApiError('invalid_token', 'this device token is not known');
 	const device = toDevice(row);
 	if (device.state === 'revoked') throw new ApiError('device_revoked', 'this device has been revoked; its local data must be wiped');
-	if (device.state === 'retired' && purpose === 'pull') throw new ApiError('device_retired', 'this device has been retired; push what remains, then wipe');
+	if (device.state === 'retired') {
+		const since = device.stateChangedAt ? Date.parse(device.stateChangedAt) : 0;
+		if (now - since > RETIRED_PUSH_DAYS * 86_400_000) {
+			throw new ApiError('device_revoked', `this device was retired more than ${RETIRED_PUSH_DAYS} days ago; its local data must be wiped`);
+		}
+		if (purpose !== 'push') throw new ApiError('device_retired', 'this device has been retired; push what remains, then wipe');
+	}
 	return device;
 }
 

@@ -2,20 +2,28 @@
  * The process's store: opened once, migrated once, shared by every request. Between requests no
  * other state lives in the process (sessions, codes, rate limits and cursors are in the store).
  */
+import { expireHoldings } from '../sync/holdings';
+import { takeWriteLock } from '../sync/records';
 import { migrate } from './migrate';
 import { openStore, storeConfigFromEnv, type Store } from './store';
 
 let current: Promise<Store> | null = null;
 let maintenance: ReturnType<typeof setInterval> | null = null;
+let expiry: ReturnType<typeof setInterval> | null = null;
 
 /** How often the embedded store refreshes its planner statistics. */
 export const ANALYZE_EVERY_MS = 10 * 60_000;
+/** How often families not seen for 13 months are taken off their sites' tablets. */
+export const EXPIRE_HOLDINGS_EVERY_MS = 60 * 60_000;
 
 export function getStore(): Promise<Store> {
 	current ??= (async () => {
 		const store = await openStore(storeConfigFromEnv());
 		await migrate(store);
 		if (store.kind === 'pglite') startMaintenance(store);
+		await runExpiry(store);
+		expiry = setInterval(() => void runExpiry(store), EXPIRE_HOLDINGS_EVERY_MS);
+		expiry.unref?.();
 		return store;
 	})();
 	return current;
@@ -33,6 +41,19 @@ function startMaintenance(store: Store): void {
 	maintenance.unref?.();
 }
 
+/** Expire holdings under the sync write lock (several processes may run it at once: it is idempotent). */
+export async function runExpiry(store: Store, now: number = Date.now()): Promise<number> {
+	try {
+		return await store.transaction(async (tx) => {
+			if (store.kind === 'postgres') await takeWriteLock(tx);
+			return expireHoldings(tx, now);
+		});
+	} catch (e) {
+		console.error('[store] expiring holdings failed', e instanceof Error ? e.name : 'error');
+		return 0;
+	}
+}
+
 /** Tests and the admin host hand in a store they opened themselves. */
 export function useStore(store: Store | null): void {
 	current = store ? Promise.resolve(store) : null;
@@ -40,7 +61,8 @@ export function useStore(store: Store | null): void {
 
 export async function closeStore(): Promise<void> {
 	if (maintenance) clearInterval(maintenance);
-	maintenance = null;
+	if (expiry) clearInterval(expiry);
+	maintenance = expiry = null;
 	if (!current) return;
 	const s = current;
 	current = null;

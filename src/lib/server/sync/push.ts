@@ -1,8 +1,9 @@
 /**
  * Applying a tablet's push: every change gets its own verdict (applied, duplicate, stale,
  * rejected), and all of them are decided and written in one transaction. A change that fails its
- * schema or its permission check is rejected with a reason and stored nowhere; the tablet keeps it
- * visible for staff. Retrying a whole push is always safe: what was applied comes back duplicate.
+ * stamp, schema or permission checks is rejected with a stable reason and changes nothing; the
+ * tablet keeps it visible for staff. Retrying a whole push is always safe: what was applied comes
+ * back duplicate, and a replay changes no sequence number, count or row.
  */
 import { z } from 'zod';
 import { ApiError } from '$lib/sync/errors';
@@ -18,8 +19,12 @@ import {
 	type PushResult,
 	type PushableTable
 } from '$lib/sync/protocol';
+import { deviceNode, MAX_AHEAD_MS, parseHlc } from '$lib/domain/hlc';
+import type { ChildData, ConsultationData, HouseholdData, SessionData, VisitData } from '$lib/domain/schemas';
+import type { RejectReason } from '$lib/sync/errors';
 import type { Store, Queryable } from '../db/store';
 import type { Device } from '../auth/devices';
+import { heldHouseholds } from './holdings';
 import { storedVersions, takeWriteLock, upsertRows, type RowVersion } from './records';
 
 /** Validate the envelope: any fault here refuses the whole push and applies nothing. */
@@ -44,19 +49,46 @@ export function parsePushBody(body: unknown): ChangeEnvelope[] {
 }
 
 type Verdict = PushResult;
+type Reject = (i: number, code: RejectReason, message: string) => void;
+interface Item {
+	i: number;
+	change: ChangeEnvelope;
+	data: unknown;
+}
 
-export async function applyPush(store: Store, device: Device, changes: ChangeEnvelope[]): Promise<PushResult[]> {
+/**
+ * Decide and write a push. Before its data is even parsed, a change must carry a stamp this device
+ * may make: its own node, not ahead of the centre's clock by more than MAX_AHEAD_MS, and, for a
+ * retired device, made before it was retired. Then each table's rows pass the row-level checks of
+ * `authorize` (the stored row and the new one), and only then does the merge rule decide.
+ */
+export async function applyPush(store: Store, device: Device, changes: ChangeEnvelope[], now: number = Date.now()): Promise<PushResult[]> {
 	return store.transaction(async (tx) => {
 		// See records.ts: on PostgreSQL the lock orders sequence numbers by commit; PGlite runs one
 		// transaction at a time anyway.
 		if (store.kind === 'postgres') await takeWriteLock(tx);
 		const verdicts = new Map<number, Verdict>();
-		const reject = (i: number, code: string, message: string) => verdicts.set(i, { id: changes[i]!.id, status: 'rejected', error: { code, message } });
+		const reject: Reject = (i, code, message) => {
+			if (!verdicts.has(i)) verdicts.set(i, { id: changes[i]!.id, status: 'rejected', error: { code, message } });
+		};
+		const node = deviceNode(device.id);
+		const latest = now + MAX_AHEAD_MS;
+		const retiredBy = device.state === 'retired' && device.stateChangedAt ? Date.parse(device.stateChangedAt) + MAX_AHEAD_MS : null;
 
 		// Group valid changes by table, remembering each one's position in the push.
-		const byTable = new Map<PushableTable, Array<{ i: number; change: ChangeEnvelope; data: unknown }>>();
+		const byTable = new Map<PushableTable, Item[]>();
 		changes.forEach((change, i) => {
 			if (!isPushable(change.table)) return reject(i, 'read_only_table', `${change.table} is reference data and only flows from the centre`);
+			const stamp = parseHlc(change.hlc);
+			if (stamp.node !== node) return reject(i, 'wrong_node', 'the stamp names another device; a device stamps its changes with its own id');
+			if (stamp.wall > latest) {
+				return reject(
+					i,
+					'clock_ahead',
+					`the stamp is ${Math.round((stamp.wall - now) / 1000)} s ahead of the centre's clock (at most ${MAX_AHEAD_MS / 1000} s): correct the clock from the Date header and stamp it again`
+				);
+			}
+			if (retiredBy !== null && stamp.wall > retiredBy) return reject(i, 'stamped_after_retirement', 'this device was retired before this change was made');
 			const parsed = TABLE_SCHEMAS[change.table].safeParse(change.data);
 			if (!parsed.success) return reject(i, 'invalid_data', z.prettifyError(parsed.error));
 			const list = byTable.get(change.table) ?? [];
@@ -67,8 +99,18 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 		// Parents before children, so a visit may name a session opened earlier in the same push.
 		for (const table of PUSHABLE_TABLES) {
 			const items = byTable.get(table);
-			if (!items) continue;
-			await applyTable(tx, device, table, items, verdicts, reject);
+			if (items) await applyTable(tx, device, table, items, verdicts, reject, now);
+		}
+		// A family's record edited after a check-in with its card from elsewhere: the visit, later in
+		// this push, is what lets this device hold the family. Decide those once more.
+		const retry = (table: 'households' | 'children') => (byTable.get(table) ?? []).filter((x) => verdicts.get(x.i)?.error?.code === 'forbidden_household');
+		const again = { households: retry('households'), children: retry('children') };
+		if (again.households.length + again.children.length > 0 && byTable.has('visits')) {
+			for (const table of ['households', 'children'] as const) {
+				if (again[table].length === 0) continue;
+				for (const x of again[table]) verdicts.delete(x.i);
+				await applyTable(tx, device, table, again[table], verdicts, reject, now);
+			}
 		}
 
 		const results = changes.map((c, i) => verdicts.get(i) ?? { id: c.id, status: 'rejected' as const, error: { code: 'internal', message: 'no verdict' } });
@@ -82,51 +124,20 @@ async function applyTable(
 	tx: Queryable,
 	device: Device,
 	table: PushableTable,
-	items: Array<{ i: number; change: ChangeEnvelope; data: unknown }>,
+	items: Item[],
 	verdicts: Map<number, Verdict>,
-	reject: (i: number, code: string, message: string) => void
+	reject: Reject,
+	now: number
 ): Promise<void> {
-	const sites = new Set(device.siteIds);
 	const stored = await storedVersions(
 		tx,
 		table,
 		items.map((x) => x.change.id)
 	);
-
-	// Permission: sessions, visits and consultations belong to a site, which must be the device's.
-	if (table === 'sessions') {
-		for (const { i, change, data } of items) {
-			const siteId = (data as { siteId: string }).siteId;
-			const prevSite = (stored.get(change.id)?.data as { siteId?: string } | undefined)?.siteId;
-			if (!sites.has(siteId) || (prevSite && !sites.has(prevSite))) reject(i, 'forbidden_site', 'this device is not enrolled at the session’s site');
-		}
-	} else if (table === 'visits' || table === 'consultations') {
-		const sessionIds = [...new Set(items.map((x) => (x.data as { sessionId: string }).sessionId))];
-		const r = await tx.query<{ id: string; site_id: string }>('select id::text, site_id::text from sessions where id = any($1::uuid[])', [sessionIds]);
-		const siteOf = new Map(r.rows.map((row) => [row.id, row.site_id]));
-		for (const { i, data } of items) {
-			const site = siteOf.get((data as { sessionId: string }).sessionId);
-			if (site === undefined) reject(i, 'unknown_session', 'the session is not known at the centre');
-			else if (!sites.has(site)) reject(i, 'forbidden_site', 'this device is not enrolled at the session’s site');
-		}
-	}
-
-	// A card code belongs to one household only.
-	if (table === 'households') {
-		const codes = items.filter((x) => !verdicts.has(x.i)).map((x) => (x.data as { cardCode: string }).cardCode);
-		const r = await tx.query<{ id: string; card_code: string }>('select id::text, card_code from households where card_code = any($1::text[])', [codes]);
-		const owner = new Map(r.rows.map((row) => [row.card_code, row.id]));
-		for (const { i, change, data } of items) {
-			if (verdicts.has(i)) continue;
-			const code = (data as { cardCode: string }).cardCode;
-			const o = owner.get(code);
-			if (o !== undefined && o !== change.id) reject(i, 'card_code_taken', 'another household already has this card code');
-			else owner.set(code, change.id);
-		}
-	}
+	await authorize(tx, device, table, items, stored, reject);
 
 	// Among several versions of one record in this push, the greatest stamp is the candidate.
-	const best = new Map<string, { i: number; change: ChangeEnvelope; data: unknown }>();
+	const best = new Map<string, Item>();
 	for (const item of items) {
 		if (verdicts.has(item.i)) continue;
 		const cur = best.get(item.change.id);
@@ -151,8 +162,153 @@ async function applyTable(
 			candidates.push({ i, id: change.id });
 		}
 	}
-	const written = await upsertRows(tx, table, rows, device.id);
+	const written = await upsertRows(tx, table, rows, device.id, now);
 	for (const { i, id } of candidates) {
 		verdicts.set(i, { id, status: written.has(id) ? 'applied' : 'stale' });
+	}
+}
+
+type Stored = Map<string, { hlc: string; deleted: boolean; data: unknown }>;
+
+const FORBIDDEN_SITE = 'this device is not enrolled at the session’s site';
+const FORBIDDEN_HOUSEHOLD = 'this device may not hold this family: it was neither registered nor seen at the device’s sites in the last 13 months';
+
+/**
+ * Row-level authorization (DESIGN.md "Trust no tablet"): what the device may change, judged on the
+ * row as stored at the centre and on the new version alike, so that neither taking over another
+ * site's record nor moving one's own record elsewhere is possible.
+ *
+ * - sessions, visits and consultations belong to a site, which must be one of the device's;
+ * - households and children only of families the device may hold (holdings.ts); a new household
+ *   registers at one of the device's sites;
+ * - a visit names a family the device may hold, or one whose card it read (the card code proves it);
+ *   its children are that family's;
+ * - a consultation is by a staff member on the roster of the device's sites, about a family it may
+ *   hold, and a child of that family.
+ */
+async function authorize(tx: Queryable, device: Device, table: PushableTable, items: Item[], stored: Stored, reject: Reject): Promise<void> {
+	const sites = new Set(device.siteIds);
+	const old = (id: string) => stored.get(id)?.data as Record<string, unknown> | undefined;
+
+	if (table === 'sessions') {
+		for (const { i, change, data } of items) {
+			const prevSite = old(change.id)?.siteId as string | undefined;
+			if (!sites.has((data as SessionData).siteId) || (prevSite !== undefined && !sites.has(prevSite))) reject(i, 'forbidden_site', FORBIDDEN_SITE);
+		}
+		return;
+	}
+
+	if (table === 'households') {
+		const held = await heldHouseholds(tx, device.siteIds, [...stored.keys()]);
+		for (const { i, change, data } of items) {
+			const h = data as HouseholdData;
+			const prev = old(change.id) as HouseholdData | undefined;
+			if (prev === undefined) {
+				if (h.registeredSiteId === null || !sites.has(h.registeredSiteId)) {
+					reject(i, 'forbidden_household', 'a family registers at one of this device’s sites');
+				}
+			} else if (!held.has(change.id)) {
+				reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
+			} else if (h.registeredSiteId !== prev.registeredSiteId && (h.registeredSiteId === null || !sites.has(h.registeredSiteId))) {
+				reject(i, 'forbidden_household', 'a family’s registration moves only to one of this device’s sites');
+			}
+		}
+		await checkCardCodes(tx, items, reject);
+		return;
+	}
+
+	if (table === 'children') {
+		const households = new Set<string>();
+		for (const { change, data } of items) {
+			households.add((data as ChildData).householdId);
+			const prev = old(change.id) as ChildData | undefined;
+			if (prev) households.add(prev.householdId);
+		}
+		const held = await heldHouseholds(tx, device.siteIds, [...households]);
+		for (const { i, change, data } of items) {
+			const prev = old(change.id) as ChildData | undefined;
+			if (!held.has((data as ChildData).householdId) || (prev && !held.has(prev.householdId))) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
+		}
+		return;
+	}
+
+	// Visits and consultations: the site of the session, stored and new.
+	const sessionIds = new Set<string>();
+	for (const { change, data } of items) {
+		sessionIds.add((data as { sessionId: string }).sessionId);
+		const prev = old(change.id)?.sessionId;
+		if (typeof prev === 'string') sessionIds.add(prev);
+	}
+	const r = await tx.query<{ id: string; site_id: string }>('select id::text, site_id::text from sessions where id = any($1::uuid[])', [[...sessionIds]]);
+	const siteOf = new Map(r.rows.map((row) => [row.id, row.site_id]));
+	for (const { i, change, data } of items) {
+		const site = siteOf.get((data as { sessionId: string }).sessionId);
+		const prevSession = old(change.id)?.sessionId as string | undefined;
+		if (site === undefined) reject(i, 'unknown_session', 'the session is not known at the centre');
+		else if (!sites.has(site) || (prevSession !== undefined && !sites.has(siteOf.get(prevSession) ?? ''))) reject(i, 'forbidden_site', FORBIDDEN_SITE);
+	}
+
+	// The families and children they name.
+	const named = items.map((x) => ({ ...x, householdId: (x.data as { householdId: string | null }).householdId }));
+	const householdIds = [...new Set(named.flatMap((x) => (x.householdId ? [x.householdId] : [])))];
+	const held = await heldHouseholds(tx, device.siteIds, householdIds);
+	const known = await tx.query<{ id: string; card_code: string }>('select id::text, card_code from households where id = any($1::uuid[])', [householdIds]);
+	const cardOf = new Map(known.rows.map((row) => [row.id, row.card_code]));
+	const childIds = [
+		...new Set(
+			items.flatMap((x) => {
+				const d = x.data as Partial<VisitData & ConsultationData>;
+				return table === 'visits' ? (d.childIds ?? []) : d.childId ? [d.childId] : [];
+			})
+		)
+	];
+	const kids = await tx.query<{ id: string; household_id: string }>('select id::text, household_id::text from children where id = any($1::uuid[])', [childIds]);
+	const familyOf = new Map(kids.rows.map((row) => [row.id, row.household_id]));
+
+	if (table === 'visits') {
+		for (const { i, data, householdId } of named) {
+			const v = data as VisitData;
+			if (householdId === null) {
+				if (v.childIds.length > 0) reject(i, 'unknown_child', 'a visit without a family names no children');
+				continue;
+			}
+			const card = cardOf.get(householdId);
+			if (card === undefined) reject(i, 'unknown_household', 'the family is not known at the centre');
+			else if (!held.has(householdId) && v.cardCode !== card) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
+			else if (v.cardCode !== null && v.cardCode !== card) reject(i, 'forbidden_household', 'the card code is not this family’s');
+			else if (v.childIds.some((c) => familyOf.get(c) !== householdId)) reject(i, 'unknown_child', 'every child of a visit belongs to its family');
+		}
+		return;
+	}
+
+	// Consultations: by a staff member of the roster at this device's sites.
+	const staffIds = [...new Set(items.map((x) => (x.data as ConsultationData).staffId))];
+	const roster = await tx.query<{ id: string }>(
+		`select id::text from staff
+		 where id = any($1::uuid[]) and not deleted and (data->>'active')::boolean and (data->'siteIds') ?| $2::text[]`,
+		[staffIds, device.siteIds]
+	);
+	const onRoster = new Set(roster.rows.map((row) => row.id));
+	for (const { i, data, householdId } of named) {
+		const c = data as ConsultationData;
+		if (!onRoster.has(c.staffId)) reject(i, 'forbidden_staff', 'the staff member is not on the roster of this device’s sites');
+		else if (householdId !== null && !cardOf.has(householdId)) reject(i, 'unknown_household', 'the family is not known at the centre');
+		else if (householdId !== null && !held.has(householdId)) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
+		else if (c.childId !== null && (householdId === null || familyOf.get(c.childId) !== householdId)) {
+			reject(i, 'unknown_child', 'the child belongs to the consultation’s family');
+		}
+	}
+}
+
+/** A card code belongs to one household only. */
+async function checkCardCodes(tx: Queryable, items: Item[], reject: Reject): Promise<void> {
+	const codes = items.map((x) => (x.data as HouseholdData).cardCode);
+	const r = await tx.query<{ id: string; card_code: string }>('select id::text, card_code from households where card_code = any($1::text[])', [codes]);
+	const owner = new Map(r.rows.map((row) => [row.card_code, row.id]));
+	for (const { i, change, data } of items) {
+		const code = (data as HouseholdData).cardCode;
+		const o = owner.get(code);
+		if (o !== undefined && o !== change.id) reject(i, 'card_code_taken', 'another household already has this card code');
+		else owner.set(code, change.id);
 	}
 }

@@ -8,6 +8,7 @@ import { hlcAfter } from '$lib/domain/hlc';
 import { uuidv7 } from '$lib/domain/ids';
 import { TABLE_SCHEMAS, SYNC_TABLES, type SyncTable, type TableData } from '$lib/sync/protocol';
 import type { Queryable } from '../db/store';
+import { noteHouseholdWrites, noteVisitWrites } from './holdings';
 
 /** Arbitrary constant: exclusive for writers of synced tables, shared for pulls. */
 export const SYNC_WRITE_LOCK = 72_620_001;
@@ -34,10 +35,18 @@ export interface RowVersion {
 }
 
 /**
- * Insert or replace rows whose stamp is newer than the stored one, in one set-based statement.
- * Returns the ids written. Caller holds the write lock and has already validated `data`.
+ * Insert or replace rows whose stamp is newer than the stored one, in one set-based statement, and
+ * note where the families of written households and visits were seen (holdings.ts), so every
+ * writer keeps the tablets' shares up to date. Returns the ids written. Caller holds the write lock
+ * and has already validated `data`.
  */
-export async function upsertRows(tx: Queryable, table: SyncTable, rows: RowVersion[], originDevice: string | null): Promise<Set<string>> {
+export async function upsertRows(
+	tx: Queryable,
+	table: SyncTable,
+	rows: RowVersion[],
+	originDevice: string | null,
+	now: number = Date.now()
+): Promise<Set<string>> {
 	if (rows.length === 0) return new Set();
 	const t = tableName(table);
 	const r = await tx.query<{ id: string }>(
@@ -52,7 +61,13 @@ export async function upsertRows(tx: Queryable, table: SyncTable, rows: RowVersi
 		 returning id::text`,
 		[JSON.stringify(rows.map((row, ord) => ({ ...row, ord }))), originDevice]
 	);
-	return new Set(r.rows.map((x) => x.id));
+	const written = new Set(r.rows.map((x) => x.id));
+	if (table === 'households' || table === 'visits') {
+		const done = rows.filter((row) => written.has(row.id));
+		if (table === 'households') await noteHouseholdWrites(tx, done as Parameters<typeof noteHouseholdWrites>[1], now);
+		else await noteVisitWrites(tx, done as Parameters<typeof noteVisitWrites>[1], now);
+	}
+	return written;
 }
 
 export async function storedVersions(tx: Queryable, table: SyncTable, ids: string[]): Promise<Map<string, { hlc: string; deleted: boolean; data: unknown }>> {
@@ -92,6 +107,6 @@ export async function writeCentreRecords<T extends SyncTable>(
 		deleted: r.deleted ?? false,
 		data: schema.parse(r.data)
 	}));
-	await upsertRows(tx, table, rows, null);
+	await upsertRows(tx, table, rows, null, now);
 	return withIds.map((r) => r.id);
 }

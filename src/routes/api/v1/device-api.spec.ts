@@ -3,7 +3,7 @@
  * code and changes nothing in the store; accepted pushes get one verdict per change.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hlcAfter } from '$lib/domain/hlc';
+import { deviceNode, hlcAfter } from '$lib/domain/hlc';
 import { uuidv7 } from '$lib/domain/ids';
 import { MAX_PUSH_CHANGES } from '$lib/sync/protocol';
 import type { Store } from '$lib/server/db/store';
@@ -48,10 +48,11 @@ describe.each(testStores())('device API on $name', (ts) => {
 	let token: string;
 	let deviceId: string;
 	const auth = () => ({ authorization: `Bearer ${token}` });
-	const change = (table: string, data: unknown, o: { id?: string; hlc?: string; deleted?: boolean } = {}) => ({
+	/** A change stamped by this test's device (or `o.device`), as its tablet would stamp it. */
+	const change = (table: string, data: unknown, o: { id?: string; hlc?: string; deleted?: boolean; device?: string } = {}) => ({
 		table,
 		id: o.id ?? uuidv7(),
-		hlc: o.hlc ?? hlcAfter(null, 'tablet1'),
+		hlc: o.hlc ?? hlcAfter(null, deviceNode(o.device ?? deviceId)),
 		deleted: o.deleted ?? false,
 		data
 	});
@@ -184,7 +185,7 @@ describe.each(testStores())('device API on $name', (ts) => {
 
 	describe('push verdicts', () => {
 		it('gives each change its own verdict, applying the good ones in one go', async () => {
-			const h = f.household();
+			const h = f.household({ registeredSiteId: fx.siteId });
 			const hid = uuidv7();
 			const badVisit = { ...f.visit(fx.sessionId), adults: -1 };
 			const changes = [
@@ -195,7 +196,7 @@ describe.each(testStores())('device API on $name', (ts) => {
 				change('staff', f.staffMember()),
 				change('visits', f.visit(fx.otherSessionId)),
 				change('visits', f.visit(uuidv7())),
-				change('households', f.household({ cardCode: h.cardCode })),
+				change('households', f.household({ cardCode: h.cardCode, registeredSiteId: fx.siteId })),
 				change('sessions', f.session(fx.otherSiteId))
 			];
 			const res = await post('/api/v1/sync/push', { protocol: 1, changes }, auth());
@@ -221,8 +222,8 @@ describe.each(testStores())('device API on $name', (ts) => {
 
 		it('is idempotent: the same push again is all duplicate; an older version is stale', async () => {
 			const id = uuidv7();
-			const v1 = change('visits', f.visit(fx.sessionId), { id, hlc: hlcAfter(null, 'tab', 1_000_000) });
-			const v2 = change('visits', f.visit(fx.sessionId, { adults: 2 }), { id, hlc: hlcAfter(null, 'tab', 2_000_000) });
+			const v1 = change('visits', f.visit(fx.sessionId), { id, hlc: hlcAfter(null, deviceNode(deviceId), 1_000_000) });
+			const v2 = change('visits', f.visit(fx.sessionId, { adults: 2 }), { id, hlc: hlcAfter(null, deviceNode(deviceId), 2_000_000) });
 			const first = (await (await post('/api/v1/sync/push', { protocol: 1, changes: [v2] }, auth())).json()) as { results: { status: string }[] };
 			expect(first.results[0]!.status).toBe('applied');
 			const again = (await (await post('/api/v1/sync/push', { protocol: 1, changes: [v2, v1] }, auth())).json()) as { results: { status: string }[] };
@@ -233,8 +234,8 @@ describe.each(testStores())('device API on $name', (ts) => {
 
 		it('keeps the newest of several versions of one record in one push, whatever their order', async () => {
 			const id = uuidv7();
-			const older = change('visits', f.visit(fx.sessionId, { adults: 1 }), { id, hlc: hlcAfter(null, 'tab', 1_000_000) });
-			const newer = change('visits', f.visit(fx.sessionId, { adults: 3 }), { id, hlc: hlcAfter(null, 'tab', 2_000_000) });
+			const older = change('visits', f.visit(fx.sessionId, { adults: 1 }), { id, hlc: hlcAfter(null, deviceNode(deviceId), 1_000_000) });
+			const newer = change('visits', f.visit(fx.sessionId, { adults: 3 }), { id, hlc: hlcAfter(null, deviceNode(deviceId), 2_000_000) });
 			const r = (await (await post('/api/v1/sync/push', { protocol: 1, changes: [newer, older] }, auth())).json()) as { results: { status: string }[] };
 			expect(r.results.map((x) => x.status)).toEqual(['applied', 'stale']);
 			const row = await store.query<{ adults: number }>(`select (data->>'adults')::int as adults from visits where id = $1`, [id]);
@@ -265,18 +266,19 @@ describe.each(testStores())('device API on $name', (ts) => {
 			// Another device at the other site writes a visit there: this device must not see it.
 			const other = (await (
 				await post('/api/v1/devices/enroll', { code: await enrollmentCode(store, [fx.siteId, fx.otherSiteId]), name: 'other' })
-			).json()) as { token: string };
+			).json()) as { token: string; deviceId: string };
 			const hid = uuidv7();
-			const h = f.household();
+			const h = f.household({ registeredSiteId: fx.siteId });
+			const by = { device: other.deviceId };
 			const pushed = await post(
 				'/api/v1/sync/push',
 				{
 					protocol: 1,
 					changes: [
-						change('households', h, { id: hid }),
-						change('visits', f.visit(fx.sessionId, { householdId: hid, cardCode: h.cardCode })),
-						change('visits', f.visit(fx.otherSessionId)),
-						change('consultations', f.consultation(fx.sessionId, fx.staffId))
+						change('households', h, { id: hid, ...by }),
+						change('visits', f.visit(fx.sessionId, { householdId: hid, cardCode: h.cardCode }), by),
+						change('visits', f.visit(fx.otherSessionId), by),
+						change('consultations', f.consultation(fx.sessionId, fx.staffId), by)
 					]
 				},
 				{ authorization: `Bearer ${other.token}` }
@@ -301,7 +303,7 @@ describe.each(testStores())('device API on $name', (ts) => {
 			expect(byTable('sites')).toBe(1); // only its own site
 			expect(byTable('sessions')).toBe(1);
 			expect(byTable('staff')).toBe(1);
-			expect(byTable('households')).toBe(1); // a card works at any site
+			expect(byTable('households')).toBe(1); // registered at its site
 			expect(byTable('visits')).toBe(1); // only its site's session
 			expect(byTable('consultations')).toBe(0); // never flow down
 			// Up to date: nothing more, same cursor.

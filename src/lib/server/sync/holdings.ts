@@ -1,0 +1,140 @@
+/**
+ * Which families a tablet may hold (DESIGN.md "Data minimisation"). A tablet holds the households
+ * and children of families registered at or seen at one of its sites in the last 13 months; a card
+ * from elsewhere still checks in offline and the family arrives after the visit has synced.
+ *
+ * The table `household_sites` keeps one "holding" per household and site (migration 0003). Every
+ * write of a household or a visit notes where the family was seen; a holding that becomes live
+ * takes a new sync sequence number, and so do the family's records, so they flow down to that
+ * site's tablets at their next pull. The maintenance job turns holdings not seen for 13 months off,
+ * again with a new number, and the next pull tells those tablets to evict the family.
+ *
+ * Every function here runs inside a transaction that holds the sync write lock (records.ts).
+ */
+import { addMonths, tokyoDate, type IsoDate } from '$lib/domain/dates';
+import type { Queryable } from '../db/store';
+
+/** How long a family stays on a site's tablets after it was last registered or seen there. */
+export const HOLD_MONTHS = 13;
+
+/** The earliest last-seen date that still counts, on the Tokyo calendar. */
+export function holdCutoff(now: number): IsoDate {
+	return addMonths(tokyoDate(now), -HOLD_MONTHS);
+}
+
+export interface Sighting {
+	householdId: string;
+	siteId: string;
+	date: IsoDate;
+}
+
+/**
+ * Record that families were seen at sites on dates. Returns the households that became live at a
+ * site where they were not (new, or seen again after their holding expired).
+ */
+export async function noteSightings(tx: Queryable, sightings: Sighting[], now: number): Promise<Set<string>> {
+	if (sightings.length === 0) return new Set();
+	const r = await tx.query<{ h: string; live: boolean; was_live: boolean | null }>(
+		`with x as (
+		   select h, s, max(d) as d from jsonb_to_recordset($1::jsonb) as x(h uuid, s uuid, d text) group by h, s
+		 ), prev as (
+		   select hs.household_id, hs.site_id, hs.live from household_sites hs join x on hs.household_id = x.h and hs.site_id = x.s
+		 )
+		 insert into household_sites as hs (household_id, site_id, last_seen, live, seq)
+		 select x.h, x.s, x.d, x.d >= $2, case when x.d >= $2 then nextval('sync_seq') else 0 end from x
+		 order by x.h, x.s
+		 on conflict (household_id, site_id) do update set
+		   last_seen = greatest(hs.last_seen, excluded.last_seen),
+		   live = hs.live or excluded.live,
+		   seq = case when not hs.live and excluded.live then excluded.seq else hs.seq end
+		 returning hs.household_id::text as h, hs.live,
+		   (select p.live from prev p where p.household_id = hs.household_id and p.site_id = hs.site_id) as was_live`,
+		[JSON.stringify(sightings.map((s) => ({ h: s.householdId, s: s.siteId, d: s.date }))), holdCutoff(now)]
+	);
+	return new Set(r.rows.filter((row) => row.live && row.was_live !== true).map((row) => row.h));
+}
+
+/**
+ * Give a family's records new sequence numbers, so that they flow to the tablets of a site where
+ * the family has just become live. `origin_device` is cleared: every tablet that may hold them
+ * receives them, the one whose visit brought them included (it had only the card).
+ */
+export async function resendFamilies(tx: Queryable, householdIds: Iterable<string>, opts: { households: boolean }): Promise<void> {
+	const ids = [...householdIds];
+	if (ids.length === 0) return;
+	if (opts.households) {
+		await tx.query(`update households set seq = nextval('sync_seq'), origin_device = null where id = any($1::uuid[])`, [ids]);
+	}
+	await tx.query(`update children set seq = nextval('sync_seq'), origin_device = null where household_id = any($1::uuid[])`, [ids]);
+}
+
+/** Where households just written were registered, and where visits already at the centre saw them. */
+export async function noteHouseholdWrites(
+	tx: Queryable,
+	rows: Array<{ id: string; deleted: boolean; data: { registeredSiteId: string | null; consentDate: string; cardCode: string } }>,
+	now: number
+): Promise<void> {
+	const live = rows.filter((r) => !r.deleted);
+	if (live.length === 0) return;
+	const sightings: Sighting[] = live.flatMap((r) =>
+		r.data.registeredSiteId ? [{ householdId: r.id, siteId: r.data.registeredSiteId, date: r.data.consentDate }] : []
+	);
+	// Visits made with the card before the household reached the centre (registered on another
+	// tablet that was offline): the family was seen there too.
+	const byCard = new Map(live.map((r) => [r.data.cardCode, r.id]));
+	const seen = await tx.query<{ card_code: string; site_id: string; date: string }>(
+		`select v.card_code, s.site_id::text, max(s.session_date) as date
+		 from visits v join sessions s on s.id = v.session_id
+		 where v.card_code = any($1::text[]) and not v.deleted
+		 group by v.card_code, s.site_id`,
+		[[...byCard.keys()]]
+	);
+	for (const row of seen.rows) sightings.push({ householdId: byCard.get(row.card_code)!, siteId: row.site_id, date: row.date });
+	const arrived = await noteSightings(tx, sightings, now);
+	// The households themselves were just written (new numbers already); their children were not.
+	await resendFamilies(tx, arrived, { households: false });
+}
+
+/** Where visits just written saw their families: the visit's session's site, on its date. */
+export async function noteVisitWrites(
+	tx: Queryable,
+	rows: Array<{ deleted: boolean; data: { sessionId: string; householdId: string | null; cardCode: string | null } }>,
+	now: number
+): Promise<void> {
+	const live = rows.filter((r) => !r.deleted && (r.data.householdId !== null || r.data.cardCode !== null));
+	if (live.length === 0) return;
+	const r = await tx.query<{ household_id: string; site_id: string; date: string }>(
+		`select coalesce(x.h, h.id)::text as household_id, s.site_id::text, s.session_date as date
+		 from jsonb_to_recordset($1::jsonb) as x(s uuid, h uuid, c text)
+		 join sessions s on s.id = x.s
+		 left join households h on x.h is null and h.card_code = x.c
+		 where coalesce(x.h, h.id) is not null`,
+		[JSON.stringify(live.map((v) => ({ s: v.data.sessionId, h: v.data.householdId, c: v.data.cardCode })))]
+	);
+	const arrived = await noteSightings(
+		tx,
+		r.rows.map((row) => ({ householdId: row.household_id, siteId: row.site_id, date: row.date })),
+		now
+	);
+	await resendFamilies(tx, arrived, { households: true });
+}
+
+/** The households among `householdIds` that a device at `siteIds` may hold now. */
+export async function heldHouseholds(tx: Queryable, siteIds: string[], householdIds: string[]): Promise<Set<string>> {
+	if (householdIds.length === 0 || siteIds.length === 0) return new Set();
+	const r = await tx.query<{ id: string }>(
+		`select distinct household_id::text as id from household_sites
+		 where household_id = any($1::uuid[]) and site_id = any($2::uuid[]) and live`,
+		[householdIds, siteIds]
+	);
+	return new Set(r.rows.map((row) => row.id));
+}
+
+/**
+ * Turn off holdings not seen for 13 months, each with a new sequence number, so that the next pull
+ * of each site's tablets evicts those families. Returns how many holdings expired.
+ */
+export async function expireHoldings(tx: Queryable, now: number): Promise<number> {
+	const r = await tx.query(`update household_sites set live = false, seq = nextval('sync_seq') where live and last_seen < $1`, [holdCutoff(now)]);
+	return r.rowCount;
+}
