@@ -3,7 +3,7 @@
  * share nothing), its own clock, and the real Dexie database and sync engine.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { HirobaDB } from '../src/lib/client/db/db';
+import { HirobaDB, META, hlcNode, type DeviceCredentials } from '../src/lib/client/db/db';
 import { saveRecord } from '../src/lib/client/db/writes';
 import { SyncEngine, type SyncEngineOptions } from '../src/lib/client/sync/engine';
 import { enrollTablet } from '../src/lib/client/sync/enroll';
@@ -55,6 +55,16 @@ export class Tablet {
 			.filter((r) => !r.deleted)
 			.map((r) => r.id)
 			.sort();
+	}
+
+	/** This tablet's node id in stamps, once enrolled. */
+	async node(): Promise<string | null> {
+		const d = await this.db.getMeta<DeviceCredentials>(META.device);
+		return d ? hlcNode(d.deviceId) : null;
+	}
+
+	async cursor(): Promise<string | undefined> {
+		return this.db.getMeta<string>(META.cursor);
 	}
 
 	close() {

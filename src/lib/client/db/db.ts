@@ -89,6 +89,10 @@ export const META = {
 	device: 'device',
 	cursor: 'cursor',
 	clock: 'clock',
+	/** Milliseconds to add to this tablet's clock to read the centre's (learnt from its Date header). */
+	clockOffset: 'clockOffset',
+	/** Which version of the centre's rules for what a tablet holds the local reference data follows. */
+	pullEpoch: 'pullEpoch',
 	hasPushed: 'hasPushed',
 	lastSuccessAt: 'lastSuccessAt',
 	/** The session the kiosk is checking families in to. */
@@ -107,7 +111,5 @@ export interface DeviceCredentials {
 	enrolledAt: string;
 }
 
-/** The tablet's node id in hlc stamps: its device id without hyphens. */
-export function hlcNode(deviceId: string): string {
-	return deviceId.replace(/-/g, '');
-}
+/** The tablet's node id in hlc stamps (the centre refuses a stamp with another node). */
+export { deviceNode as hlcNode } from '$lib/domain/hlc';

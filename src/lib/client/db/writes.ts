@@ -22,6 +22,16 @@ export class NotEnrolledError extends Error {
 	}
 }
 
+/**
+ * The tablet's hybrid logical clock, on the tablet's time corrected by the offset learnt from the
+ * centre (engine.ts: the centre refuses stamps too far ahead of its own clock). Call inside a
+ * transaction that includes `meta`, and store `clock.state` back in it.
+ */
+export async function tabletClock(db: HirobaDB, device: DeviceCredentials, now: () => number = Date.now): Promise<HlcClock> {
+	const offset = (await db.getMeta<number>(META.clockOffset)) ?? 0;
+	return new HlcClock(hlcNode(device.deviceId), (await db.getMeta<HlcState>(META.clock)) ?? undefined, () => now() + offset);
+}
+
 /** Save one record (create, edit or delete) and queue it for the centre. */
 export async function saveRecord<T extends PushableTable>(db: HirobaDB, table: T, id: string, data: TableData[T], opts: WriteOptions = {}): Promise<Row<T>> {
 	const [row] = await saveRecords(db, table, [{ id, data, deleted: opts.deleted }], opts);
@@ -41,12 +51,14 @@ export async function saveRecords<T extends PushableTable>(
 	return db.transaction('rw', [db.syncTable(table), db.outbox, db.meta], async () => {
 		const device = await db.getMeta<DeviceCredentials>(META.device);
 		if (!device) throw new NotEnrolledError();
-		const clock = new HlcClock(hlcNode(device.deviceId), (await db.getMeta<HlcState>(META.clock)) ?? undefined, opts.now);
+		const clock = await tabletClock(db, device, opts.now);
+		const current = await db.syncTable(table).bulkGet(parsed.map((p) => p.id));
 		const rows: Row<T>[] = [];
 		const entries: OutboxEntry[] = [];
 		const now = Date.now();
-		for (const item of parsed) {
-			const hlc = clock.tick();
+		for (const [k, item] of parsed.entries()) {
+			// After the version it replaces, whatever the clock says (it may have been set back).
+			const hlc = clock.tickAfter(current[k]?.hlc);
 			const deleted = item.deleted ?? false;
 			rows.push({ ...item.data, id: item.id, hlc, deleted } as Row<T>);
 			entries.push({ table, id: item.id, hlc, deleted, data: item.data, state: 'pending', createdAt: now });

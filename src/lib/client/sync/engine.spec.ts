@@ -54,8 +54,8 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 	it('delivers every record made offline on either tablet exactly once, and shares the site’s visits', async () => {
 		const ha = uuidv7();
 		const hb = uuidv7();
-		const householdA = f.household({ nickname: 'はる' });
-		const householdB = f.household();
+		const householdA = f.household({ nickname: 'はる', registeredSiteId: fx.siteId });
+		const householdB = f.household({ registeredSiteId: fx.siteId });
 		await a.save('households', ha, householdA);
 		const ca = uuidv7();
 		await a.save('children', ca, f.child(ha));
@@ -97,7 +97,7 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 
 	it('resolves an edit made on both tablets by hlc, the same way on both and at the centre', async () => {
 		const id = uuidv7();
-		const h = f.household();
+		const h = f.household({ registeredSiteId: fx.siteId });
 		await a.save('households', id, h);
 		await a.sync();
 		await b.sync();
@@ -120,7 +120,7 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 		['slow', -6 * HOUR]
 	])('orders an edit after the one it saw, though the other tablet’s clock is 6 hours %s', async (_name, skew) => {
 		const id = uuidv7();
-		const h = f.household();
+		const h = f.household({ registeredSiteId: fx.siteId });
 		b.time += skew;
 		await b.save('households', id, { ...h, nickname: '速い時計' });
 		await b.sync();

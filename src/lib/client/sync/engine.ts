@@ -7,21 +7,34 @@
  * Offline is the normal case: a failed request changes nothing locally; the outbox keeps every
  * change until the centre has acknowledged it, and retries are safe because pushes are idempotent.
  */
-import { HlcClock, type HlcState } from '$lib/domain/hlc';
+import { addDays, tokyoDate } from '$lib/domain/dates';
+import { parseHlc } from '$lib/domain/hlc';
 import { isApiErrorBody, type ErrorCode } from '$lib/sync/errors';
 import {
 	MAX_PUSH_BYTES,
 	MAX_PUSH_CHANGES,
 	PROTOCOL_VERSION,
+	lookupResponse,
 	pullResponse,
 	pushResponse,
-	wins,
+	type Change,
 	type PullResponse,
-	type PushResult,
-	type SyncTable
+	type PushResult
 } from '$lib/sync/protocol';
-import { META, hlcNode, type DeviceCredentials, type HirobaDB, type OutboxEntry, type Row } from '../db/db';
+import { META, type DeviceCredentials, type HirobaDB, type OutboxEntry, type Row } from '../db/db';
 import { wipeLocalData } from '../db/wipe';
+import { tabletClock } from '../db/writes';
+import { applyEvictions, mergeChanges } from './merge';
+
+/**
+ * Which rules for what a tablet holds its reference data follows. A tablet that synced under older
+ * rules (the whole ward's families and staff) drops that reference data and pulls its share again.
+ */
+export const PULL_EPOCH = 2;
+/** A clock further than this from the centre's is corrected (the Date header counts whole seconds). */
+export const CLOCK_TOLERANCE_MS = 30_000;
+/** Visits of sessions older than this many days leave the tablet once the centre has them. */
+export const KEEP_VISIT_DAYS = 7;
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error' | 'revoked' | 'retired' | 'not_enrolled';
 
@@ -56,6 +69,8 @@ export interface SyncEngineOptions {
 	backoffMaxMs?: number;
 	/** A request that takes longer than this is abandoned (and retried later). */
 	timeoutMs?: number;
+	/** A card lookup (a family from elsewhere at the kiosk) waits no longer than this. */
+	lookupTimeoutMs?: number;
 }
 
 export class SyncError extends Error {
@@ -69,6 +84,25 @@ export class SyncError extends Error {
 }
 
 const BYTE_BUDGET = MAX_PUSH_BYTES - 4096; // room for the envelope around the changes
+
+interface PushOutcome {
+	drained: boolean;
+	rejectedSome: boolean;
+	writesAtStart: number;
+	/** The centre's clock when it refused a stamp as ahead of it, if it did. */
+	clockAhead: number | null;
+	/** Changes left pending for a second pass (see RETRY_ONCE). */
+	deferred: number;
+}
+
+/**
+ * Refusals worth one more try in the same cycle, after everything else was pushed: a stamp ahead
+ * of the centre's clock (stamped again first), and a record that names a family, session or child
+ * the centre has not received yet. The outbox keeps one entry per record, at the position of its
+ * newest version, so an edit of a family made after its child was recorded queues the family behind
+ * the child; the second pass brings them together. What is refused again stays, marked, for staff.
+ */
+const RETRY_ONCE: ReadonlySet<string> = new Set(['clock_ahead', 'unknown_household', 'unknown_session', 'unknown_child']);
 
 export class SyncEngine {
 	readonly db: HirobaDB;
@@ -98,6 +132,7 @@ export class SyncEngine {
 			backoffBaseMs: 2_000,
 			backoffMaxMs: 5 * 60_000,
 			timeoutMs: 30_000,
+			lookupTimeoutMs: 3_000,
 			...opts,
 			baseUrl: opts.baseUrl.replace(/\/$/, '')
 		};
@@ -161,7 +196,7 @@ export class SyncEngine {
 	 * meanwhile. (Counting over an index right after a large backlog was deleted is slow until
 	 * IndexedDB compacts it, so an idle tablet's sync should not count what it already knows.)
 	 */
-	async #refreshCountsAfterCycle(outcome: { drained: boolean; rejectedSome: boolean; writesAtStart: number }): Promise<void> {
+	async #refreshCountsAfterCycle(outcome: PushOutcome): Promise<void> {
 		if (outcome.rejectedSome || !outcome.drained || this.#writes !== outcome.writesAtStart) return this.refreshCounts();
 		this.#set({ pending: 0 });
 	}
@@ -196,10 +231,18 @@ export class SyncEngine {
 			return;
 		}
 		this.#set({ state: 'syncing' });
-		const outcome = { drained: false, rejectedSome: false, writesAtStart: this.#writes };
+		const outcome: PushOutcome = { drained: false, rejectedSome: false, writesAtStart: this.#writes, clockAhead: null, deferred: 0 };
 		try {
-			await this.#pushAll(device, outcome);
+			await this.#pushAll(device, outcome, false);
+			if (outcome.clockAhead !== null) {
+				// The centre refused stamps from a clock running ahead of its own: correct the clock,
+				// and stamp again what it has not delivered.
+				await this.#learnClock(outcome.clockAhead, { force: true });
+				await this.restampUndelivered();
+			}
+			if (outcome.deferred > 0) await this.#pushAll(device, outcome, true);
 			await this.#pullAll(device);
+			await this.pruneLocal();
 			this.#failures = 0;
 			const at = this.#opts.now();
 			await this.db.setMeta(META.lastSuccessAt, at);
@@ -251,9 +294,15 @@ export class SyncEngine {
 		return Math.round(cap / 2 + (cap / 2) * this.#opts.random());
 	}
 
-	async #request(device: DeviceCredentials, path: string, init: RequestInit = {}): Promise<unknown> {
+	/** One call to the centre: its JSON answer and the centre's clock reading (Date header), if any. */
+	async #request(
+		device: DeviceCredentials,
+		path: string,
+		init: RequestInit = {},
+		timeoutMs = this.#opts.timeoutMs
+	): Promise<{ body: unknown; serverTime: number | null }> {
 		const controller = new AbortController();
-		const timer = setTimeout(() => controller.abort(), this.#opts.timeoutMs);
+		const timer = setTimeout(() => controller.abort(), timeoutMs);
 		let res: Response;
 		try {
 			res = await this.#opts.fetch(this.#opts.baseUrl + path, {
@@ -276,10 +325,105 @@ export class SyncEngine {
 			if (isApiErrorBody(body)) throw new SyncError(body.error.code, body.error.message, res.status);
 			throw new SyncError('bad_response', `the centre answered ${res.status}`, res.status);
 		}
-		return body;
+		const date = Date.parse(res.headers.get('date') ?? '');
+		const serverTime = Number.isFinite(date) ? date : null;
+		if (serverTime !== null) await this.#learnClock(serverTime, { force: false });
+		return { body, serverTime };
 	}
 
-	async #pushAll(device: DeviceCredentials, outcome: { drained: boolean; rejectedSome: boolean }): Promise<void> {
+	/**
+	 * Set the offset between this tablet's clock and the centre's, when they differ by more than the
+	 * Date header's resolution can hide (or always, when the centre refused a stamp as ahead). A
+	 * clock that ran ahead is brought back: the hybrid clock's state is reset to the corrected time,
+	 * and stamps stay ordered per record because every edit is stamped after the version it replaces.
+	 */
+	async #learnClock(serverTime: number, opts: { force: boolean }): Promise<void> {
+		const skew = serverTime - this.#opts.now();
+		const offset = (await this.db.getMeta<number>(META.clockOffset)) ?? 0;
+		if (!opts.force && Math.abs(skew - offset) <= CLOCK_TOLERANCE_MS) return;
+		await this.db.transaction('rw', this.db.meta, async () => {
+			await this.db.setMeta(META.clockOffset, skew);
+			const corrected = this.#opts.now() + skew;
+			const state = await this.db.getMeta<{ wall: number; counter: number }>(META.clock);
+			if (state && state.wall > corrected) await this.db.setMeta(META.clock, { wall: corrected, counter: 0 });
+		});
+	}
+
+	/**
+	 * Stamp again, on the corrected clock, every pending change whose stamp lies ahead of it (made
+	 * while the tablet's clock ran fast): the outbox entry and, where it is still the newest local
+	 * version, the local row, in one transaction. The outbox keeps its order.
+	 */
+	async restampUndelivered(): Promise<number> {
+		const device = await this.db.getMeta<DeviceCredentials>(META.device);
+		if (!device) return 0;
+		const tables = [...new Set((await this.db.outbox.toArray()).map((e) => e.table))];
+		return this.db.transaction('rw', [this.db.outbox, this.db.meta, ...tables.map((t) => this.db.syncTable(t))], async () => {
+			const clock = await tabletClock(this.db, device, this.#opts.now);
+			const corrected = this.#opts.now() + ((await this.db.getMeta<number>(META.clockOffset)) ?? 0);
+			const ahead = (await this.db.outbox.where('[state+seq]').between(['pending', 0], ['pending', Infinity]).toArray()).filter(
+				(e) => parseHlc(e.hlc).wall > corrected
+			);
+			for (const e of ahead) {
+				const hlc = clock.tick();
+				await this.db.outbox.update(e.seq!, { hlc });
+				const t = this.db.syncTable(e.table);
+				const row = await t.get(e.id);
+				if (row && row.hlc === e.hlc) await t.put({ ...row, hlc });
+			}
+			await this.db.setMeta(META.clock, clock.state);
+			return ahead.length;
+		});
+	}
+
+	/**
+	 * Ask the centre for one family by its card (a card from elsewhere, checked in as unknown). The
+	 * family and its children are stored like pulled rows. Null when the centre cannot be reached in
+	 * time or does not know the card: the visit is then resolved after a later sync, as offline.
+	 */
+	async lookupCard(cardCode: string): Promise<Row<'households'> | null> {
+		const device = await this.db.getMeta<DeviceCredentials>(META.device);
+		if (!device) return null;
+		let body: unknown;
+		try {
+			({ body } = await this.#request(device, `/api/v1/households/lookup?card=${encodeURIComponent(cardCode)}`, {}, this.#opts.lookupTimeoutMs));
+		} catch {
+			return null;
+		}
+		const parsed = lookupResponse.safeParse(body);
+		if (!parsed.success) return null;
+		const changes = [parsed.data.household, ...parsed.data.children] as Change[];
+		await this.db.transaction('rw', [this.db.households, this.db.children, this.db.meta], async () => {
+			await mergeChanges(this.db, changes, await this.#clock());
+		});
+		const h = await this.db.households.get(parsed.data.household.id);
+		return h && !h.deleted ? h : null;
+	}
+
+	async #clock() {
+		const device = await this.db.getMeta<DeviceCredentials>(META.device);
+		return device ? tabletClock(this.db, device, this.#opts.now) : null;
+	}
+
+	/**
+	 * Keep only what the site needs: visits of sessions more than KEEP_VISIT_DAYS in the past leave
+	 * the tablet once nothing about them waits in the outbox (the centre has them).
+	 */
+	async pruneLocal(): Promise<number> {
+		const offset = (await this.db.getMeta<number>(META.clockOffset)) ?? 0;
+		const cutoff = addDays(tokyoDate(this.#opts.now() + offset), -KEEP_VISIT_DAYS);
+		const old = await this.db.sessions.where('date').below(cutoff).primaryKeys();
+		if (old.length === 0) return 0;
+		return this.db.transaction('rw', [this.db.visits, this.db.outbox], async () => {
+			const waiting = new Set((await this.db.outbox.where('table').equals('visits').toArray()).map((e) => e.id));
+			const gone = (await this.db.visits.where('sessionId').anyOf(old).primaryKeys()).filter((id) => !waiting.has(id));
+			await this.db.visits.bulkDelete(gone);
+			return gone.length;
+		});
+	}
+
+	async #pushAll(device: DeviceCredentials, outcome: PushOutcome, final: boolean): Promise<void> {
+		outcome.deferred = 0;
 		let batch = await this.#nextBatch(0);
 		// Only a backlog of more than one batch is counted, for the progress bar.
 		const total = batch.length >= this.#opts.batchSize ? await this.db.outbox.where('state').equals('pending').count() : batch.length;
@@ -295,16 +439,20 @@ export class SyncEngine {
 		try {
 			while (batch.length > 0) {
 				const next = this.#nextBatch(batch[batch.length - 1]!.seq!);
-				let results: PushResult[];
+				let answer: { results: PushResult[]; serverTime: number | null };
 				try {
-					results = await this.#postBatch(device, batch);
+					answer = await this.#postBatch(device, batch);
 				} finally {
 					await next.catch(() => []);
 				}
 				await acking;
 				const acked = batch;
-				acking = this.#ackBatch(acked, results).then((rejected) => {
+				if (answer.results.some((r) => r.status === 'rejected' && r.error?.code === 'clock_ahead')) {
+					outcome.clockAhead = answer.serverTime ?? this.#opts.now();
+				}
+				acking = this.#ackBatch(acked, answer.results, final).then(({ rejected, deferred }) => {
 					if (rejected > 0) outcome.rejectedSome = true;
+					outcome.deferred += deferred;
 				});
 				done += batch.length;
 				if (showProgress) this.#set({ progress: { done: Math.min(done, total), total } });
@@ -316,9 +464,9 @@ export class SyncEngine {
 		outcome.drained = true;
 	}
 
-	/** Send one batch; the centre's verdicts, one per change, in order. */
-	async #postBatch(device: DeviceCredentials, batch: OutboxEntry[]): Promise<PushResult[]> {
-		const body = await this.#request(device, '/api/v1/sync/push', {
+	/** Send one batch; the centre's verdicts, one per change, in order, and its clock reading. */
+	async #postBatch(device: DeviceCredentials, batch: OutboxEntry[]): Promise<{ results: PushResult[]; serverTime: number | null }> {
+		const { body, serverTime } = await this.#request(device, '/api/v1/sync/push', {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify({
@@ -332,15 +480,19 @@ export class SyncEngine {
 		results.forEach((r, i) => {
 			if (r.id !== batch[i]!.id) throw new SyncError('bad_response', 'push results out of order');
 		});
-		return results;
+		return { results, serverTime };
 	}
 
-	/** Settle a pushed batch in the outbox: acknowledged entries go, rejected ones stay marked. Returns how many were rejected. */
-	async #ackBatch(batch: OutboxEntry[], results: PushResult[]): Promise<number> {
+	/**
+	 * Settle a pushed batch in the outbox: acknowledged entries go, rejected ones stay marked, and on
+	 * the first pass those refused for a reason in RETRY_ONCE stay pending for the second.
+	 */
+	async #ackBatch(batch: OutboxEntry[], results: PushResult[], final: boolean): Promise<{ rejected: number; deferred: number }> {
 		const first = batch[0]!.seq!;
 		const last = batch[batch.length - 1]!.seq!;
+		const retry = (r: PushResult) => !final && r.status === 'rejected' && RETRY_ONCE.has(r.error?.code ?? '');
 		return this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
-			const rejected = results.flatMap((r, i) => (r.status === 'rejected' ? [{ entry: batch[i]!, error: r.error }] : []));
+			const rejected = results.flatMap((r, i) => (r.status === 'rejected' && !retry(r) ? [{ entry: batch[i]!, error: r.error }] : []));
 			for (const { entry, error } of rejected) {
 				await this.db.outbox.update(entry.seq!, { state: 'rejected', error: error ?? { code: 'rejected', message: 'rejected' } });
 			}
@@ -348,10 +500,10 @@ export class SyncEngine {
 			// Usually the batch is every entry in its seq range: then one range delete does it, far
 			// faster in IndexedDB than deleting 500 keys one by one.
 			const inRange = await this.db.outbox.where(':id').between(first, last, true, true).count();
-			if (rejected.length === 0 && inRange === batch.length) await this.db.outbox.where(':id').between(first, last, true, true).delete();
+			if (acked.length === batch.length && inRange === batch.length) await this.db.outbox.where(':id').between(first, last, true, true).delete();
 			else await this.db.outbox.bulkDelete(acked);
 			await this.db.setMeta(META.hasPushed, true);
-			return rejected.length;
+			return { rejected: rejected.length, deferred: results.filter(retry).length };
 		});
 	}
 
@@ -374,9 +526,10 @@ export class SyncEngine {
 	}
 
 	async #pullAll(device: DeviceCredentials): Promise<void> {
+		if ((await this.db.getMeta<number>(META.pullEpoch)) !== PULL_EPOCH) await this.#startEpoch();
 		for (;;) {
 			const since = (await this.db.getMeta<string>(META.cursor)) ?? '0';
-			const body = await this.#request(device, `/api/v1/sync/pull?since=${encodeURIComponent(since)}&limit=${this.#opts.pullLimit}`);
+			const { body } = await this.#request(device, `/api/v1/sync/pull?since=${encodeURIComponent(since)}&limit=${this.#opts.pullLimit}`);
 			const parsed = pullResponse.safeParse(body);
 			if (!parsed.success) throw new SyncError('bad_response', 'the centre’s pull answer is malformed');
 			await this.applyPulled(parsed.data as PullResponse, since);
@@ -385,29 +538,35 @@ export class SyncEngine {
 	}
 
 	/**
+	 * Start pulling under the current rules: drop the families and staff pulled under older ones
+	 * (keeping any with a change still in the outbox) and pull from the beginning, in one transaction.
+	 */
+	async #startEpoch(): Promise<void> {
+		await this.db.transaction('rw', [this.db.households, this.db.children, this.db.staff, this.db.outbox, this.db.meta], async () => {
+			const waiting = new Set((await this.db.outbox.toArray()).map((e) => `${e.table}:${e.id}`));
+			for (const table of ['households', 'children', 'staff'] as const) {
+				const t = this.db.syncTable(table);
+				await t.bulkDelete((await t.toCollection().primaryKeys()).filter((id) => !waiting.has(`${table}:${id}`)));
+			}
+			await this.db.setMeta(META.cursor, '0');
+			await this.db.setMeta(META.pullEpoch, PULL_EPOCH);
+		});
+	}
+
+	/**
 	 * Store one pulled page and advance the cursor in the same transaction: if the transaction
 	 * aborts, neither happens, and the next pull asks for the same page again.
 	 */
 	async applyPulled(page: PullResponse, since: string): Promise<void> {
-		const tables = [...new Set(page.changes.map((c) => c.table))] as SyncTable[];
+		const evicting = page.evict.length > 0;
+		const tables = [...new Set([...page.changes.map((c) => c.table), ...(evicting ? (['households', 'children', 'staff'] as const) : [])])];
 		await this.db.transaction('rw', [...tables.map((t) => this.db.syncTable(t)), this.db.meta, this.db.outbox], async () => {
 			// Another cycle (another tab) may have moved the cursor meanwhile: then this page is old.
 			const current = (await this.db.getMeta<string>(META.cursor)) ?? '0';
 			if (current !== since) return;
-			const device = await this.db.getMeta<DeviceCredentials>(META.device);
-			const clock = device ? new HlcClock(hlcNode(device.deviceId), (await this.db.getMeta<HlcState>(META.clock)) ?? undefined, this.#opts.now) : null;
-			for (const table of tables) {
-				const changes = page.changes.filter((c) => c.table === table);
-				const t = this.db.syncTable(table);
-				const existing = await t.bulkGet(changes.map((c) => c.id));
-				const winners = new Map<string, Row<SyncTable>>();
-				changes.forEach((c, i) => {
-					const local = winners.get(c.id) ?? existing[i];
-					if (wins(c.hlc, local?.hlc)) winners.set(c.id, { ...(c.data as object), id: c.id, hlc: c.hlc, deleted: c.deleted } as Row<SyncTable>);
-				});
-				await t.bulkPut([...winners.values()]);
-				for (const c of changes) clock?.receive(c.hlc);
-			}
+			const clock = await this.#clock();
+			await mergeChanges(this.db, page.changes, clock);
+			await applyEvictions(this.db, page.evict);
 			if (clock) await this.db.setMeta(META.clock, clock.state);
 			await this.db.setMeta(META.cursor, page.cursor);
 			// Evicted: the centre has our pushes, yet this store never saw one acknowledged and holds

@@ -5,7 +5,7 @@
 import type { EnrollResponse } from '$lib/sync/protocol';
 import { isApiErrorBody } from '$lib/sync/errors';
 import { META, type DeviceCredentials, type HirobaDB } from '../db/db';
-import { SyncError } from './engine';
+import { PULL_EPOCH, SyncError } from './engine';
 
 export async function enrollTablet(db: HirobaDB, opts: { baseUrl: string; code: string; name: string; fetch?: typeof fetch }): Promise<DeviceCredentials> {
 	const doFetch = opts.fetch ?? globalThis.fetch;
@@ -29,6 +29,7 @@ export async function enrollTablet(db: HirobaDB, opts: { baseUrl: string; code: 
 	await db.transaction('rw', db.meta, async () => {
 		await db.setMeta(META.device, creds);
 		await db.setMeta(META.cursor, '0');
+		await db.setMeta(META.pullEpoch, PULL_EPOCH);
 	});
 	// Ask the browser not to evict this origin's data under storage pressure.
 	await globalThis.navigator?.storage?.persist?.().catch(() => false);
