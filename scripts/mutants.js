@@ -1,0 +1,117 @@
+/**
+ * Does the hostile-network sync property bite? Plant each known sync bug in turn (a small edit of
+ * the source), run the property against it, and say whether the property failed, as it must.
+ *
+ *   npm run mutants                 # every planted bug, 100 runs each, PGlite
+ *   npm run mutants -- replay 300   # one bug, 300 runs
+ *
+ * Each file is restored right after its run, and on Ctrl+C. A bug that survives is a hole in the
+ * property: make the property stronger, never the bug weaker.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './lib/build.js';
+
+/** @type {Array<{ name: string, what: string, file: string, from: string, to: string }[]>} */
+const MUTANTS = [
+	[
+		{
+			name: 'replay',
+			what: 'the centre re-applies a replayed push (a new sequence number and pushed count, the row sent again to other tablets)',
+			file: 'src/lib/server/sync/push.ts',
+			from: '} else if (prev === change.hlc) {',
+			to: '} else if (prev === change.hlc && false) {'
+		},
+		{ name: 'replay', what: '', file: 'src/lib/server/sync/records.ts', from: 'where ${t}.hlc < excluded.hlc', to: 'where ${t}.hlc <= excluded.hlc' }
+	],
+	[
+		{
+			name: 'pulled-overwrites',
+			what: 'the tablet stores a pulled row whatever its stamp (an edit made while the page was on its way is overwritten)',
+			file: 'src/lib/client/sync/merge.ts',
+			from: 'if (wins(c.hlc, local?.hlc))',
+			to: 'if (c.hlc || wins(c.hlc, local?.hlc))'
+		}
+	],
+	[
+		{
+			name: 'page-boundary',
+			what: 'the pull’s cursor skips the first row of the next page',
+			file: 'src/lib/server/sync/pull.ts',
+			from: 'const cursor = more ? rows[rows.length - 1]!.seq : high;',
+			to: 'const cursor = more ? r.rows[limit]!.seq : high;'
+		}
+	],
+	[
+		{
+			name: 'no-merge-rule',
+			what: 'the centre applies an older version over a newer one',
+			file: 'src/lib/server/sync/push.ts',
+			from: '} else if (prev !== undefined && prev > change.hlc) {',
+			to: '} else if (prev !== undefined && prev > change.hlc && false) {'
+		},
+		{ name: 'no-merge-rule', what: '', file: 'src/lib/server/sync/records.ts', from: 'where ${t}.hlc < excluded.hlc', to: 'where true' }
+	],
+	[
+		{
+			name: 'ack-too-much',
+			what: 'the tablet deletes a whole batch’s range from its outbox even when an entry in it was refused for a retry',
+			file: 'src/lib/client/sync/engine.ts',
+			from: 'if (acked.length === batch.length && inRange === batch.length)',
+			to: 'if (inRange === batch.length)'
+		}
+	]
+];
+
+const [only, runsArg] = process.argv.slice(2);
+const runs = Number(runsArg ?? (only && /^\d+$/.test(only) ? only : 100));
+const chosen = MUTANTS.filter((m) => !only || /^\d+$/.test(only) || m[0].name === only);
+if (chosen.length === 0) {
+	console.error(`no planted bug called ${only}; there are: ${MUTANTS.map((m) => m[0].name).join(', ')}`);
+	process.exit(2);
+}
+
+/** @type {Map<string, string>} original contents of files being mutated */
+const originals = new Map();
+function restore() {
+	for (const [file, text] of originals) writeFileSync(join(ROOT, file), text);
+	originals.clear();
+}
+process.on('SIGINT', () => {
+	restore();
+	process.exit(130);
+});
+
+const results = [];
+for (const edits of chosen) {
+	const name = edits[0].name;
+	try {
+		for (const e of edits) {
+			const path = join(ROOT, e.file);
+			const text = originals.get(e.file) ?? readFileSync(path, 'utf8');
+			if (!originals.has(e.file)) originals.set(e.file, text);
+			const current = readFileSync(path, 'utf8');
+			if (!current.includes(e.from)) throw new Error(`${e.file} no longer contains ${JSON.stringify(e.from)}: update this mutant`);
+			writeFileSync(path, current.replace(e.from, e.to));
+		}
+		const started = Date.now();
+		const env = { ...process.env, HIROBA_PROPERTY_RUNS: String(runs) };
+		delete env.TEST_DATABASE_URL;
+		const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'unit', 'src/lib/client/sync/chaos.spec.ts'], {
+			cwd: ROOT,
+			env,
+			encoding: 'utf8'
+		});
+		const out = `${r.stdout}\n${r.stderr}`;
+		const after = out.match(/Property failed after (\d+) tests/);
+		const caught = r.status !== 0 && after !== null;
+		results.push({ name, what: edits[0].what, caught, after: after ? Number(after[1]) : null, seconds: Math.round((Date.now() - started) / 1000) });
+		console.log(`${caught ? 'caught  ' : 'SURVIVED'} ${name}${after ? ` (failed after ${after[1]} runs)` : ''}`);
+	} finally {
+		restore();
+	}
+}
+console.log('\n| planted bug | caught | after runs |\n| --- | --- | --- |');
+for (const r of results) console.log(`| ${r.name}: ${r.what} | ${r.caught ? 'yes' : '**no**'} | ${r.after ?? '—'} of ${runs} |`);
+process.exit(results.every((r) => r.caught) ? 0 : 1);
