@@ -13,7 +13,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib/build.js';
 
-/** @type {Array<{ name: string, what: string, file: string, from: string, to: string }[]>} */
+/** @typedef {{ name: string, what: string, file: string, from: string, to: string }} Edit */
+/** @type {Array<[Edit, ...Edit[]]>} */
 const MUTANTS = [
 	[
 		{
@@ -52,6 +53,15 @@ const MUTANTS = [
 			to: '} else if (prev !== undefined && prev > change.hlc && false) {'
 		},
 		{ name: 'no-merge-rule', what: '', file: 'src/lib/server/sync/records.ts', from: 'where ${t}.hlc < excluded.hlc', to: 'where true' }
+	],
+	[
+		{
+			name: 'restamp-below-taken',
+			what: 'a change refused as stamped ahead is stamped again on the corrected clock alone, possibly below a version the centre already took',
+			file: 'src/lib/client/sync/engine.ts',
+			from: 'const hlc = clock.tickAfter(taken.reduce<string | null>((a, b) => maxHlc(a, b), null));',
+			to: 'const hlc = clock.tickAfter(taken.length < 0 ? taken[0] : null);'
+		}
 	],
 	[
 		{
@@ -96,6 +106,7 @@ for (const edits of chosen) {
 			writeFileSync(path, current.replace(e.from, e.to));
 		}
 		const started = Date.now();
+		/** @type {NodeJS.ProcessEnv} */
 		const env = { ...process.env, HIROBA_PROPERTY_RUNS: String(runs) };
 		delete env.TEST_DATABASE_URL;
 		const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'unit', 'src/lib/client/sync/chaos.spec.ts'], {

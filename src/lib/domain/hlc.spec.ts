@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { compareHlc, formatHlc, HlcClock, hlcAfter, HLC_RE, MAX_DRIFT_MS, maxHlc, parseHlc, type HlcParts } from './hlc';
+import { compareHlc, deviceNode, formatHlc, HlcClock, hlcAfter, HLC_RE, MAX_DRIFT_MS, maxHlc, parseHlc, type HlcParts } from './hlc';
 
 const MAX_WALL = 10 ** 15 - 2; // leaves room for one overflow step within 15 digits
 const node = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
@@ -168,6 +168,50 @@ describe('HlcClock.tick', () => {
 			)
 		);
 	});
+});
+
+describe('fixed width', () => {
+	it('refuses to format a wall time or counter that would not fit, rather than sort wrongly', () => {
+		expect(() => formatHlc({ wall: 10 ** 15, counter: 0, node: 'a' })).toThrow(RangeError);
+		expect(() => formatHlc({ wall: -1, counter: 0, node: 'a' })).toThrow(RangeError);
+		expect(() => formatHlc({ wall: 1, counter: 100_000, node: 'a' })).toThrow(RangeError);
+		expect(() => hlcAfter('999999999999999:99999:x', 'centre', 0)).toThrow(RangeError);
+		expect(formatHlc({ wall: 10 ** 15 - 1, counter: 99_999, node: 'a' })).toBe('999999999999999:99999:a');
+	});
+
+	it('names a device in stamps by its id without hyphens', () => {
+		expect(deviceNode('0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b')).toBe('0190a1b2c3d47e5f8a9b0c1d2e3f4a5b');
+		expect(HLC_RE.test(formatHlc({ wall: 1, counter: 0, node: deviceNode('0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b') }))).toBe(true);
+	});
+});
+
+describe('HlcClock.tickAfter', () => {
+	it('stamps after the version being replaced even when the clock was set back below it', () => {
+		const clock = fakeClock(1_000_000);
+		const c = new HlcClock('a', { wall: 0, counter: 0 }, clock.now);
+		const prev = formatHlc({ wall: 1_000_500, counter: 7, node: 'b' });
+		const s = c.tickAfter(prev);
+		expect(s).toBe(formatHlc({ wall: 1_000_500, counter: 8, node: 'a' }));
+		expect(c.tick() > s).toBe(true);
+	});
+
+	it('is an ordinary tick when the version replaced is older, or there is none', () => {
+		const c = new HlcClock('a', { wall: 0, counter: 0 }, () => 2_000);
+		expect(c.tickAfter(null)).toBe(formatHlc({ wall: 2_000, counter: 0, node: 'a' }));
+		expect(c.tickAfter(formatHlc({ wall: 5, counter: 3, node: 'z' }))).toBe(formatHlc({ wall: 2_000, counter: 1, node: 'a' }));
+	});
+
+	it('is always greater than both the clock and the version replaced (property)', () =>
+		fc.assert(
+			fc.property(parts, fc.integer({ min: 0, max: MAX_WALL - 1 }), fc.integer({ min: 0, max: 99_998 }), (p, wall, counter) => {
+				const c = new HlcClock('me', { wall, counter }, () => 0);
+				const before = formatHlc({ wall, counter, node: 'me' });
+				const prev = formatHlc(p);
+				const s = c.tickAfter(prev);
+				expect(s > prev).toBe(true);
+				expect(s > before).toBe(true);
+			})
+		));
 });
 
 describe('HlcClock.receive', () => {

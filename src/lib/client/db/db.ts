@@ -24,6 +24,13 @@ export interface OutboxEntry {
 	hlc: string;
 	deleted: boolean;
 	data: unknown;
+	/**
+	 * Stamps of versions of this record the centre may hold that this change replaces: the local
+	 * row's when the change was made, and every unsent change it superseded (one may have been on the
+	 * wire). If the change must be stamped again because the clock ran ahead, the new stamp comes
+	 * after every one of these the centre could have taken (not ahead of its clock).
+	 */
+	after?: string[];
 	/** pending: waiting to be pushed. rejected: the centre refused it; kept for staff to see. */
 	state: 'pending' | 'rejected';
 	error?: { code: string; message: string };

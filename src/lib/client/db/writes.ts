@@ -22,6 +22,9 @@ export class NotEnrolledError extends Error {
 	}
 }
 
+/** Superseded stamps kept per outbox entry (edits between two syncs; more is a runaway loop). */
+const MAX_AFTER = 50;
+
 /**
  * The tablet's hybrid logical clock, on the tablet's time corrected by the offset learnt from the
  * centre (engine.ts: the centre refuses stamps too far ahead of its own clock). Call inside a
@@ -53,6 +56,14 @@ export async function saveRecords<T extends PushableTable>(
 		if (!device) throw new NotEnrolledError();
 		const clock = await tabletClock(db, device, opts.now);
 		const current = await db.syncTable(table).bulkGet(parsed.map((p) => p.id));
+		// One pending entry per record: an older unsent version is replaced by the newer one, which
+		// inherits what that one replaced.
+		const stale = await db.outbox
+			.where('[table+id]')
+			.anyOf(parsed.map((p) => [table, p.id]))
+			.filter((e) => e.state === 'pending')
+			.toArray();
+		const unsent = new Map(stale.map((e) => [e.id, e]));
 		const rows: Row<T>[] = [];
 		const entries: OutboxEntry[] = [];
 		const now = Date.now();
@@ -60,16 +71,13 @@ export async function saveRecords<T extends PushableTable>(
 			// After the version it replaces, whatever the clock says (it may have been set back).
 			const hlc = clock.tickAfter(current[k]?.hlc);
 			const deleted = item.deleted ?? false;
+			const prev = unsent.get(item.id);
+			const after = [...new Set([...(prev?.after ?? []), ...(prev ? [prev.hlc] : []), ...(current[k] ? [current[k]!.hlc] : [])])].slice(-MAX_AFTER);
+			unsent.set(item.id, { table, id: item.id, hlc, deleted, data: item.data, state: 'pending', createdAt: now, after });
 			rows.push({ ...item.data, id: item.id, hlc, deleted } as Row<T>);
-			entries.push({ table, id: item.id, hlc, deleted, data: item.data, state: 'pending', createdAt: now });
+			entries.push({ table, id: item.id, hlc, deleted, data: item.data, state: 'pending', createdAt: now, after });
 		}
-		// One pending entry per record: an older unsent version is replaced by the newer one.
-		const stale = await db.outbox
-			.where('[table+id]')
-			.anyOf(parsed.map((p) => [table, p.id]))
-			.filter((e) => e.state === 'pending')
-			.primaryKeys();
-		await db.outbox.bulkDelete(stale);
+		await db.outbox.bulkDelete(stale.map((e) => e.seq!));
 		await db.syncTable(table).bulkPut(rows);
 		await db.outbox.bulkAdd(entries);
 		await db.setMeta(META.clock, clock.state);

@@ -13,6 +13,8 @@ import { enrollmentCode, seedCentre, type CentreFixture } from '../../../../test
 import { Tablet } from '../../../../tests/tablet';
 import * as f from '../../../../tests/factories';
 import { META } from '../db/db';
+import { addDays, tokyoDate } from '$lib/domain/dates';
+import { writeCentreRecords } from '$lib/server/sync/records';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -249,5 +251,136 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 		expect([...new Set(seen.map((p) => p.done))]).toEqual([0, 50, 100, 150, 180]);
 		expect(seen.every((p) => p.total === 180)).toBe(true);
 		t.close();
+	});
+
+	it('corrects a clock running hours ahead from the centre’s Date header, and stamps again what it had not delivered', async () => {
+		const t = new Tablet('F', { time: Date.now() + 2 * HOUR });
+		await t.enroll(await enrollmentCode(store, [fx.siteId]));
+		const id = uuidv7();
+		const saved = await t.save('visits', id, f.visit(fx.sessionId));
+		expect(Number(saved.hlc.slice(0, 15))).toBeGreaterThan(Date.now() + HOUR);
+		await t.sync();
+		expect(t.engine.status).toMatchObject({ state: 'idle', pending: 0, rejected: 0, lastError: null });
+		const offset = (await t.db.getMeta<number>(META.clockOffset))!;
+		expect(Math.abs(offset + 2 * HOUR)).toBeLessThan(5_000);
+		const central = await store.query<{ hlc: string }>('select hlc from visits where id = $1', [id]);
+		expect(Math.abs(Number(central.rows[0]!.hlc.slice(0, 15)) - Date.now())).toBeLessThan(60_000);
+		expect((await t.db.visits.get(id))!.hlc).toBe(central.rows[0]!.hlc);
+		// Later edits are stamped on the corrected clock, after the version they replace.
+		const edited = await t.save('visits', id, { ...f.visit(fx.sessionId), adults: 2 });
+		expect(edited.hlc > central.rows[0]!.hlc).toBe(true);
+		expect(Number(edited.hlc.slice(0, 15))).toBeLessThan(Date.now() + 60_000);
+		await t.sync();
+		expect(await t.db.outbox.count()).toBe(0);
+		t.close();
+	});
+
+	it('stamps an edit refused as ahead again after the version the centre already took, so the edit is not lost', async () => {
+		// A clock 4 minutes fast: within what the centre accepts.
+		const t = new Tablet('J', { time: Date.now() + 4 * 60_000 });
+		await t.enroll(await enrollmentCode(store, [fx.siteId]));
+		const id = uuidv7();
+		const v = f.visit(fx.sessionId);
+		const first = await t.save('visits', id, v);
+		await t.sync();
+		expect(await centreIds(store, 'visits')).toEqual([id]);
+		// The clock then jumps half an hour ahead, and the visit is edited.
+		t.time += 30 * 60_000;
+		await t.save('visits', id, { ...v, adults: 3 });
+		await t.sync();
+		const row = await store.query<{ adults: number; hlc: string }>(`select (data->>'adults')::int as adults, hlc from visits where id = $1`, [id]);
+		expect(row.rows[0]!.adults).toBe(3);
+		expect(row.rows[0]!.hlc > first.hlc).toBe(true);
+		expect((await t.db.visits.get(id))!.hlc).toBe(row.rows[0]!.hlc);
+		expect(t.engine.status).toMatchObject({ pending: 0, rejected: 0, lastError: null });
+		t.close();
+	});
+
+	it('pushes a child recorded before its family’s newest version reached the centre, in a second pass', async () => {
+		const t = new Tablet('G', { batchSize: 1 });
+		await t.enroll(await enrollmentCode(store, [fx.siteId]));
+		const hid = uuidv7();
+		const h = f.household({ registeredSiteId: fx.siteId });
+		await t.save('households', hid, h);
+		const cid = uuidv7();
+		await t.save('children', cid, f.child(hid));
+		// Editing the family queues its newest version behind the child.
+		await t.save('households', hid, { ...h, nickname: 'あと' });
+		await t.sync();
+		expect(t.engine.status).toMatchObject({ pending: 0, rejected: 0, lastError: null });
+		expect(await centreIds(store, 'children')).toEqual([cid]);
+		t.close();
+	});
+
+	it('drops a family the centre says it may no longer hold, with its children', async () => {
+		const hid = uuidv7();
+		await a.save('households', hid, f.household({ registeredSiteId: fx.siteId }));
+		const cid = uuidv7();
+		await a.save('children', cid, f.child(hid));
+		await a.sync();
+		await b.sync();
+		expect(await b.ids('households')).toEqual([hid]);
+		const { runExpiry } = await import('$lib/server/db');
+		expect(await runExpiry(store, Date.now() + 400 * 24 * HOUR)).toBeGreaterThan(0);
+		await b.sync();
+		expect(await b.db.households.count()).toBe(0);
+		expect(await b.db.children.count()).toBe(0);
+	});
+
+	it('drops the ward’s families pulled under the old rules, keeping what it has not delivered', async () => {
+		// A tablet from before minimisation: it holds a family of another site, and one of its own not yet pushed.
+		const elsewhere = uuidv7();
+		await a.db.households.put({ ...f.household({ registeredSiteId: fx.otherSiteId }), id: elsewhere, hlc: '000000000000001:00000:centre', deleted: false });
+		const mine = uuidv7();
+		await a.save('households', mine, f.household({ registeredSiteId: fx.siteId }));
+		await a.db.setMeta(META.pullEpoch, 1);
+		await a.sync();
+		expect(await a.ids('households')).toEqual([mine]);
+		expect(await a.ids('staff')).toEqual([fx.staffId]);
+		expect(await a.db.getMeta(META.pullEpoch)).toBe(2);
+	});
+
+	it('looks a card from elsewhere up while online, and names the family and its children on the visit', async () => {
+		// A family of the other site, pushed there by its tablet.
+		const there = new Tablet('H');
+		await there.enroll(await enrollmentCode(store, [fx.otherSiteId]));
+		const hid = uuidv7();
+		const h = f.household({ registeredSiteId: fx.otherSiteId, nickname: 'よそ' });
+		await there.save('households', hid, h);
+		const cid = uuidv7();
+		await there.save('children', cid, f.child(hid));
+		await there.sync();
+		there.close();
+
+		const { checkIn, resolveCardVisits, setSessionStatus } = await import('../db/repo');
+		await setSessionStatus(a.db, fx.sessionId, 'open', null, { now: () => a.time });
+		const outcome = await checkIn(a.db, fx.sessionId, h.cardCode, 'scanner', { now: () => a.time });
+		expect(outcome.visit).toMatchObject({ householdId: null, cardCode: h.cardCode });
+		expect((await a.engine.lookupCard(h.cardCode))?.nickname).toBe('よそ');
+		expect(await resolveCardVisits(a.db, [fx.sessionId])).toBe(1);
+		expect(await a.db.visits.get(outcome.visit!.id)).toMatchObject({ householdId: hid, childIds: [cid] });
+		await a.sync();
+		expect(a.engine.status).toMatchObject({ pending: 0, rejected: 0, lastError: null });
+		const v = await store.query<{ household_id: string }>('select household_id::text from visits where id = $1', [outcome.visit!.id]);
+		expect(v.rows[0]!.household_id).toBe(hid);
+		// Offline, the lookup gives up quietly: the visit stays a card visit, resolved after sync.
+		const offline = new Tablet('I', { fetch: async () => Promise.reject(new TypeError('Failed to fetch')) });
+		await offline.enroll(await enrollmentCode(store, [fx.siteId]));
+		expect(await offline.engine.lookupCard(h.cardCode)).toBeNull();
+		offline.close();
+	});
+
+	it('keeps visits of sessions more than a week old only while they wait to be delivered', async () => {
+		const old = await store.transaction((tx) => writeCentreRecords(tx, 'sessions', [{ data: f.session(fx.siteId, { date: addDays(tokyoDate(), -10) }) }]));
+		await a.sync();
+		const delivered = uuidv7();
+		await a.save('visits', delivered, f.visit(old[0]!));
+		expect(await a.ids('visits')).toEqual([delivered]);
+		await a.sync(); // delivered, then pruned
+		expect(await a.ids('visits')).toEqual([]);
+		const waiting = uuidv7();
+		await a.save('visits', waiting, f.visit(old[0]!));
+		expect(await a.engine.pruneLocal()).toBe(0);
+		expect(await a.ids('visits')).toEqual([waiting]);
 	});
 });

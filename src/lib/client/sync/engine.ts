@@ -8,7 +8,7 @@
  * change until the centre has acknowledged it, and retries are safe because pushes are idempotent.
  */
 import { addDays, tokyoDate } from '$lib/domain/dates';
-import { parseHlc } from '$lib/domain/hlc';
+import { deviceNode, MAX_AHEAD_MS, maxHlc, parseHlc } from '$lib/domain/hlc';
 import { isApiErrorBody, type ErrorCode } from '$lib/sync/errors';
 import {
 	MAX_PUSH_BYTES,
@@ -325,8 +325,9 @@ export class SyncEngine {
 			if (isApiErrorBody(body)) throw new SyncError(body.error.code, body.error.message, res.status);
 			throw new SyncError('bad_response', `the centre answered ${res.status}`, res.status);
 		}
+		// The Date header counts whole seconds, cut down: the centre's clock read half a second more, on average.
 		const date = Date.parse(res.headers.get('date') ?? '');
-		const serverTime = Number.isFinite(date) ? date : null;
+		const serverTime = Number.isFinite(date) ? date + 500 : null;
 		if (serverTime !== null) await this.#learnClock(serverTime, { force: false });
 		return { body, serverTime };
 	}
@@ -365,7 +366,9 @@ export class SyncEngine {
 				(e) => parseHlc(e.hlc).wall > corrected
 			);
 			for (const e of ahead) {
-				const hlc = clock.tick();
+				// After every version it replaces that the centre could have taken.
+				const taken = (e.after ?? []).filter((s) => parseHlc(s).wall <= corrected + MAX_AHEAD_MS);
+				const hlc = clock.tickAfter(taken.reduce<string | null>((a, b) => maxHlc(a, b), null));
 				await this.db.outbox.update(e.seq!, { hlc });
 				const t = this.db.syncTable(e.table);
 				const row = await t.get(e.id);
@@ -526,7 +529,7 @@ export class SyncEngine {
 	}
 
 	async #pullAll(device: DeviceCredentials): Promise<void> {
-		if ((await this.db.getMeta<number>(META.pullEpoch)) !== PULL_EPOCH) await this.#startEpoch();
+		if ((await this.db.getMeta<number>(META.pullEpoch)) !== PULL_EPOCH) await this.#startEpoch(device);
 		for (;;) {
 			const since = (await this.db.getMeta<string>(META.cursor)) ?? '0';
 			const { body } = await this.#request(device, `/api/v1/sync/pull?since=${encodeURIComponent(since)}&limit=${this.#opts.pullLimit}`);
@@ -538,15 +541,18 @@ export class SyncEngine {
 	}
 
 	/**
-	 * Start pulling under the current rules: drop the families and staff pulled under older ones
-	 * (keeping any with a change still in the outbox) and pull from the beginning, in one transaction.
+	 * Start pulling under the current rules: drop the families and staff pulled under older ones and
+	 * pull from the beginning, in one transaction. What this tablet wrote itself stays (a pull does
+	 * not send a device its own writes back), and so does anything still in the outbox.
 	 */
-	async #startEpoch(): Promise<void> {
+	async #startEpoch(device: DeviceCredentials): Promise<void> {
+		const mine = `:${deviceNode(device.deviceId)}`;
 		await this.db.transaction('rw', [this.db.households, this.db.children, this.db.staff, this.db.outbox, this.db.meta], async () => {
 			const waiting = new Set((await this.db.outbox.toArray()).map((e) => `${e.table}:${e.id}`));
 			for (const table of ['households', 'children', 'staff'] as const) {
 				const t = this.db.syncTable(table);
-				await t.bulkDelete((await t.toCollection().primaryKeys()).filter((id) => !waiting.has(`${table}:${id}`)));
+				const rows = (await t.toArray()) as Array<{ id: string; hlc: string }>;
+				await t.bulkDelete(rows.filter((r) => !r.hlc.endsWith(mine) && !waiting.has(`${table}:${r.id}`)).map((r) => r.id));
 			}
 			await this.db.setMeta(META.cursor, '0');
 			await this.db.setMeta(META.pullEpoch, PULL_EPOCH);

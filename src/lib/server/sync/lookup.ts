@@ -19,12 +19,15 @@ const COLS = `id::text as id, hlc, deleted, data`;
 export async function lookupCard(store: Store, device: Device, cardCode: string): Promise<LookupResponse> {
 	// Counted outside the lookup's transaction: a miss counts as much as a hit.
 	await hitRateLimit(store, `lookup:${device.id}`, LOOKUP_RATE.limit, LOOKUP_RATE.windowSeconds);
-	return store.transaction(async (tx) => {
+	const found = await store.transaction(async (tx) => {
 		const h = await tx.query<Change<'households'>>(`select 'households' as "table", ${COLS} from households where card_code = $1 and not deleted`, [cardCode]);
 		const household = h.rows[0];
+		// A miss is audited too (committed with this transaction, before the 404 is answered).
 		await audit(tx, `device:${device.id}`, 'household.lookup', household?.id ?? null, { found: household !== undefined });
-		if (!household) throw new ApiError('not_found', 'no family has this card');
+		if (!household) return null;
 		const c = await tx.query<Change<'children'>>(`select 'children' as "table", ${COLS} from children where household_id = $1 order by id`, [household.id]);
 		return { household, children: c.rows };
 	});
+	if (!found) throw new ApiError('not_found', 'no family has this card');
+	return found;
 }

@@ -225,9 +225,14 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 			if (prev) households.add(prev.householdId);
 		}
 		const held = await heldHouseholds(tx, device.siteIds, [...households]);
+		const known = await tx.query<{ id: string }>('select id::text from households where id = any($1::uuid[])', [[...households]]);
+		const exists = new Set(known.rows.map((row) => row.id));
 		for (const { i, change, data } of items) {
 			const prev = old(change.id) as ChildData | undefined;
-			if (!held.has((data as ChildData).householdId) || (prev && !held.has(prev.householdId))) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
+			const family = (data as ChildData).householdId;
+			// Not there yet (its registration is still on its way, behind this child): worth a retry.
+			if (!exists.has(family)) reject(i, 'unknown_household', 'the family is not known at the centre');
+			else if (!held.has(family) || (prev && !held.has(prev.householdId))) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
 		}
 		return;
 	}
