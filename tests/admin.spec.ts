@@ -238,6 +238,8 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 			'Tester1',
 			'--password',
 			'correct horse battery',
+			'--site',
+			siteId,
 			'--json'
 		);
 		expect(ok.code).toBe(0);
@@ -248,7 +250,7 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 		expect(taken.code).not.toBe(0);
 		expect(taken.stderr).toMatch(/already taken/);
 
-		// The roster reaches tablets with the PIN's hash, never the password's.
+		// The roster reaches the tablets of the member's sites with the PIN's hash, never the password's.
 		await online(async (url) => {
 			const all = await pullAll(url, b.token);
 			const row = all.changes.find((c) => c.id === staff.id);

@@ -59,8 +59,8 @@ class ChaosNetwork {
 	healed = false;
 	readonly held: Array<() => Promise<Response>> = [];
 	readonly log: Fault[] = [];
-	/** Every push that reached the centre, with the token it carried: replayed at the end. */
-	readonly pushes: Array<{ authorization: string; body: string }> = [];
+	/** Every push that reached the centre, with the token it carried and the verdicts: replayed at the end. */
+	readonly pushes: Array<{ authorization: string; body: string; verdicts: string[] }> = [];
 	/** Something the tablet does while its own request of this kind is on its way. */
 	interject: { during: 'push' | 'pull'; run: () => Promise<void> } | null = null;
 
@@ -85,8 +85,9 @@ class ChaosNetwork {
 		const send = async () => {
 			const res = await this.real(url, { method: init?.method, headers, body });
 			if (kind === 'push' && body) {
-				this.pushes.push({ authorization: headers?.authorization ?? '', body });
-				if (res.ok) this.accepted(JSON.parse(body) as PushBody, ((await res.clone().json()) as { results: Array<{ id: string; status: string }> }).results);
+				const results = res.ok ? ((await res.clone().json()) as { results: Array<{ id: string; status: string; error?: { code: string } }> }).results : [];
+				this.pushes.push({ authorization: headers?.authorization ?? '', body, verdicts: results.map((r) => r.error?.code ?? r.status) });
+				if (res.ok) this.accepted(JSON.parse(body) as PushBody, results);
 			}
 			return res;
 		};
@@ -359,8 +360,13 @@ export async function runScenario(centre: Centre, sc: Scenario): Promise<void> {
 				});
 				expect(res.status).toBe(200);
 				const { results } = (await res.json()) as { results: Array<{ status: string; error?: { code: string } }> };
+				const changes = (JSON.parse(p.body) as PushBody).changes;
 				// The centre has it (duplicate), or something newer (stale); a refusal stays a refusal.
-				for (const r of results) expect(['duplicate', 'stale', 'rejected']).toContain(r.status);
+				results.forEach((r, j) => {
+					const c = changes[j]!;
+					const seen = { table: c.table, id: c.id, hlc: c.hlc, first: p.verdicts[j], replay: r.error?.code ?? r.status };
+					expect(seen).toEqual({ ...seen, replay: expect.toSatisfy((v: string) => v !== 'applied') });
+				});
 			}
 		}
 		expect(await storeSnapshot(store)).toEqual(before);

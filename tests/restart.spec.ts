@@ -79,7 +79,7 @@ describe('a server restart on PGlite', () => {
 		expect(b.status).toBe(201);
 		expect(b.body.sites.map((s) => s.id)).toEqual(a.sites.map((s) => s.id));
 
-		const all = await pullAll(server.url, b.body.token, '0', 400);
+		const all = await pullAll(server.url, b.body.token, '0', 100);
 		expect(all.pages).toBeGreaterThan(1);
 		const count = new Map<string, number>();
 		for (const c of all.changes) count.set(c.id, (count.get(c.id) ?? 0) + 1);

@@ -1,15 +1,16 @@
 /**
  * A fingerprint of everything a store holds, to show that a refused request changed nothing: every
- * table's full rows (not only ids), and the sync sequence. Two things move without any row being
- * written, and are left out: `devices.last_seen_at` (authenticating a device notes when it was
- * seen) and the `rate_limits` counters (a refused attempt must still count).
+ * table's full rows (not only ids), and the sync sequence. Three things are bookkeeping of attempts
+ * rather than data, move on a refusal by design, and are left out: `devices.last_seen_at`
+ * (authenticating a device notes when it was seen), the `rate_limits` counters (a refused attempt
+ * must still count), and `refused_stamps` (a stamp refused as ahead stays refused; push.ts).
  */
 import type { Store } from '../src/lib/server/db/store';
 
 export type Snapshot = Record<string, string>;
 
 const VOLATILE_COLUMNS: Record<string, string[]> = { devices: ['last_seen_at'] };
-const SKIPPED_TABLES = new Set(['rate_limits']);
+const SKIPPED_TABLES = new Set(['rate_limits', 'refused_stamps']);
 
 export async function storeSnapshot(store: Store, opts: { skip?: string[] } = {}): Promise<Snapshot> {
 	const skip = new Set([...SKIPPED_TABLES, ...(opts.skip ?? [])]);

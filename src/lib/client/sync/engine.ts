@@ -33,6 +33,8 @@ import { applyEvictions, mergeChanges } from './merge';
 export const PULL_EPOCH = 2;
 /** A clock further than this from the centre's is corrected (the Date header counts whole seconds). */
 export const CLOCK_TOLERANCE_MS = 30_000;
+/** Beyond what the centre accepts by more than the corrected clock's error: surely refused. */
+const RESTAMP_MARGIN_MS = 2_000;
 /** Visits of sessions older than this many days leave the tablet once the centre has them. */
 export const KEEP_VISIT_DAYS = 7;
 
@@ -91,17 +93,22 @@ interface PushOutcome {
 	writesAtStart: number;
 	/** The centre's clock when it refused a stamp as ahead of it, if it did. */
 	clockAhead: number | null;
-	/** Changes left pending for a second pass (see RETRY_ONCE). */
+	/** Outbox entries (seq) the centre refused as stamped ahead of its clock. */
+	refusedAhead: number[];
+	/** Changes left pending for another pass (see RETRY_ONCE), and changes applied, in the last pass. */
 	deferred: number;
+	applied: number;
 }
 
 /**
- * Refusals worth one more try in the same cycle, after everything else was pushed: a stamp ahead
- * of the centre's clock (stamped again first), and a record that names a family, session or child
- * the centre has not received yet. The outbox keeps one entry per record, at the position of its
- * newest version, so an edit of a family made after its child was recorded queues the family behind
- * the child; the second pass brings them together. What is refused again stays, marked, for staff.
+ * Refusals worth another try in the same cycle, after everything else was pushed: a stamp ahead of
+ * the centre's clock (stamped again first), and a record that names a family, session or child the
+ * centre has not received yet. The outbox keeps one entry per record, at the position of its newest
+ * version, so an edit of a family made after its child was recorded queues the family behind the
+ * child; a later pass brings them together. What is still refused when a pass gets nowhere, or
+ * after MAX_PASSES, stays, marked, for staff.
  */
+const MAX_PASSES = 4;
 const RETRY_ONCE: ReadonlySet<string> = new Set(['clock_ahead', 'unknown_household', 'unknown_session', 'unknown_child']);
 
 export class SyncEngine {
@@ -231,16 +238,35 @@ export class SyncEngine {
 			return;
 		}
 		this.#set({ state: 'syncing' });
-		const outcome: PushOutcome = { drained: false, rejectedSome: false, writesAtStart: this.#writes, clockAhead: null, deferred: 0 };
+		const outcome: PushOutcome = {
+			drained: false,
+			rejectedSome: false,
+			writesAtStart: this.#writes,
+			clockAhead: null,
+			refusedAhead: [],
+			deferred: 0,
+			applied: 0
+		};
 		try {
-			await this.#pushAll(device, outcome, false);
-			if (outcome.clockAhead !== null) {
-				// The centre refused stamps from a clock running ahead of its own: correct the clock,
-				// and stamp again what it has not delivered.
-				await this.#learnClock(outcome.clockAhead, { force: true });
-				await this.restampUndelivered();
+			// Push everything; then, while some changes were held back for another try (RETRY_ONCE) and
+			// the last pass got somewhere, push those again; a pass that got nowhere is the last.
+			for (let pass = 1; ; pass++) {
+				await this.#pushAll(device, outcome, false);
+				let progress = outcome.applied > 0;
+				if (outcome.clockAhead !== null) {
+					// The centre refused stamps from a clock running ahead of its own: correct the clock,
+					// and stamp again what it cannot have taken.
+					await this.#learnClock(outcome.clockAhead, { force: true });
+					progress = (await this.restampUndelivered(new Set(outcome.refusedAhead))) > 0 || progress;
+					outcome.clockAhead = null;
+					outcome.refusedAhead = [];
+				}
+				if (outcome.deferred === 0) break;
+				if (!progress || pass >= MAX_PASSES) {
+					await this.#pushAll(device, outcome, true);
+					break;
+				}
 			}
-			if (outcome.deferred > 0) await this.#pushAll(device, outcome, true);
 			await this.#pullAll(device);
 			await this.pruneLocal();
 			this.#failures = 0;
@@ -351,11 +377,13 @@ export class SyncEngine {
 	}
 
 	/**
-	 * Stamp again, on the corrected clock, every pending change whose stamp lies ahead of it (made
-	 * while the tablet's clock ran fast): the outbox entry and, where it is still the newest local
-	 * version, the local row, in one transaction. The outbox keeps its order.
+	 * Stamp again, on the corrected clock, the pending changes the centre can never have taken: those
+	 * it refused as ahead of its clock (it keeps refusing those stamps), and those further ahead of
+	 * the corrected clock than it accepts. Never one it may have taken: a lower stamp would then lose
+	 * to it. The outbox entry and, where it is still the newest local version, the local row, in one
+	 * transaction; the outbox keeps its order.
 	 */
-	async restampUndelivered(): Promise<number> {
+	async restampUndelivered(refused: ReadonlySet<number> = new Set()): Promise<number> {
 		const device = await this.db.getMeta<DeviceCredentials>(META.device);
 		if (!device) return 0;
 		const tables = [...new Set((await this.db.outbox.toArray()).map((e) => e.table))];
@@ -363,7 +391,7 @@ export class SyncEngine {
 			const clock = await tabletClock(this.db, device, this.#opts.now);
 			const corrected = this.#opts.now() + ((await this.db.getMeta<number>(META.clockOffset)) ?? 0);
 			const ahead = (await this.db.outbox.where('[state+seq]').between(['pending', 0], ['pending', Infinity]).toArray()).filter(
-				(e) => parseHlc(e.hlc).wall > corrected
+				(e) => refused.has(e.seq!) || parseHlc(e.hlc).wall > corrected + MAX_AHEAD_MS + RESTAMP_MARGIN_MS
 			);
 			for (const e of ahead) {
 				// After every version it replaces that the centre could have taken.
@@ -427,6 +455,7 @@ export class SyncEngine {
 
 	async #pushAll(device: DeviceCredentials, outcome: PushOutcome, final: boolean): Promise<void> {
 		outcome.deferred = 0;
+		outcome.applied = 0;
 		let batch = await this.#nextBatch(0);
 		// Only a backlog of more than one batch is counted, for the progress bar.
 		const total = batch.length >= this.#opts.batchSize ? await this.db.outbox.where('state').equals('pending').count() : batch.length;
@@ -456,6 +485,8 @@ export class SyncEngine {
 				acking = this.#ackBatch(acked, answer.results, final).then(({ rejected, deferred }) => {
 					if (rejected > 0) outcome.rejectedSome = true;
 					outcome.deferred += deferred;
+					outcome.applied += answer.results.filter((r) => r.status === 'applied').length;
+					answer.results.forEach((r, k) => r.error?.code === 'clock_ahead' && outcome.refusedAhead.push(acked[k]!.seq!));
 				});
 				done += batch.length;
 				if (showProgress) this.#set({ progress: { done: Math.min(done, total), total } });

@@ -136,5 +136,7 @@ export async function heldHouseholds(tx: Queryable, siteIds: string[], household
  */
 export async function expireHoldings(tx: Queryable, now: number): Promise<number> {
 	const r = await tx.query(`update household_sites set live = false, seq = nextval('sync_seq') where live and last_seen < $1`, [holdCutoff(now)]);
+	// And forget stamps refused as ahead once their time is a day past: no replay is that late.
+	await tx.query(`delete from refused_stamps where left(hlc, 15)::bigint < $1`, [now - 86_400_000]);
 	return r.rowCount;
 }

@@ -74,6 +74,8 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 		const node = deviceNode(device.id);
 		const latest = now + MAX_AHEAD_MS;
 		const retiredBy = device.state === 'retired' && device.stateChangedAt ? Date.parse(device.stateChangedAt) + MAX_AHEAD_MS : null;
+		const refusedBefore = await refusedStamps(tx, changes);
+		const refusedNow: ChangeEnvelope[] = [];
 
 		// Group valid changes by table, remembering each one's position in the push.
 		const byTable = new Map<PushableTable, Item[]>();
@@ -81,7 +83,11 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 			if (!isPushable(change.table)) return reject(i, 'read_only_table', `${change.table} is reference data and only flows from the centre`);
 			const stamp = parseHlc(change.hlc);
 			if (stamp.node !== node) return reject(i, 'wrong_node', 'the stamp names another device; a device stamps its changes with its own id');
+			if (refusedBefore.has(`${change.id}|${change.hlc}`)) {
+				return reject(i, 'clock_ahead', 'this stamp was refused as ahead of the centre’s clock before, and stays refused: stamp the change again');
+			}
 			if (stamp.wall > latest) {
+				refusedNow.push(change);
 				return reject(
 					i,
 					'clock_ahead',
@@ -112,6 +118,8 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 				await applyTable(tx, device, table, again[table], verdicts, reject, now);
 			}
 		}
+
+		await rememberRefused(tx, device, refusedNow);
 
 		const results = changes.map((c, i) => verdicts.get(i) ?? { id: c.id, status: 'rejected' as const, error: { code: 'internal', message: 'no verdict' } });
 		const applied = results.filter((r) => r.status === 'applied').length;
@@ -303,6 +311,32 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 			reject(i, 'unknown_child', 'the child belongs to the consultation’s family');
 		}
 	}
+}
+
+/** Stamps remembered per device, at most: a tablet cannot fill the table. */
+const MAX_REFUSED_PER_DEVICE = 10_000;
+
+/** Which of these changes' stamps were refused as ahead before (see migration 0003). */
+async function refusedStamps(tx: Queryable, changes: ChangeEnvelope[]): Promise<Set<string>> {
+	if (changes.length === 0) return new Set();
+	const r = await tx.query<{ k: string }>(
+		`select r.id::text || '|' || r.hlc as k from refused_stamps r
+		 join jsonb_to_recordset($1::jsonb) as x(id uuid, hlc text) on r.id = x.id and r.hlc = x.hlc`,
+		[JSON.stringify(changes.map((c) => ({ id: c.id, hlc: c.hlc })))]
+	);
+	return new Set(r.rows.map((row) => row.k));
+}
+
+/** Remember stamps refused as ahead, so that a replay of them after the clock has caught up is refused too. */
+async function rememberRefused(tx: Queryable, device: Device, refused: ChangeEnvelope[]): Promise<void> {
+	if (refused.length === 0) return;
+	await tx.query(
+		`insert into refused_stamps (id, hlc, device_id)
+		 select x.id, x.hlc, $2::uuid from jsonb_to_recordset($1::jsonb) as x(id uuid, hlc text)
+		 where (select count(*) from refused_stamps where device_id = $2::uuid) < $3
+		 on conflict do nothing`,
+		[JSON.stringify(refused.map((c) => ({ id: c.id, hlc: c.hlc }))), device.id, MAX_REFUSED_PER_DEVICE]
+	);
 }
 
 /** A card code belongs to one household only. */

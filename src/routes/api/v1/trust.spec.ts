@@ -7,7 +7,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { deviceNode, formatHlc, hlcAfter, MAX_AHEAD_MS } from '$lib/domain/hlc';
 import { uuidv7 } from '$lib/domain/ids';
 import type { Store } from '$lib/server/db/store';
-import { setDeviceState } from '$lib/server/auth/devices';
+import { authenticateDevice, setDeviceState } from '$lib/server/auth/devices';
+import { applyPush } from '$lib/server/sync/push';
 import { LOOKUP_RATE } from '$lib/server/sync/lookup';
 import { HOLD_MONTHS } from '$lib/server/sync/holdings';
 import { runExpiry } from '$lib/server/db';
@@ -227,6 +228,16 @@ describe.each(testStores())('a tablet that is not to be trusted, on $name', (ts)
 			const row = await store.query<{ adults: number; hlc: string }>(`select (data->>'adults')::int as adults, hlc from visits where id = $1`, [mine.id]);
 			expect(row.rows[0]!.adults).toBe(3);
 			expect(row.rows[0]!.hlc).toMatch(/^\d{15}:\d{5}:centre$/);
+		});
+
+		it('keeps refusing a stamp it refused as ahead, even once its clock has caught up with it', async () => {
+			const ahead = change(attacker, 'visits', f.visit(fx.sessionId), { hlc: stamp(attacker, Date.now() + MAX_AHEAD_MS + 60_000) });
+			await refused(attacker, [ahead], 'clock_ahead');
+			const device = await authenticateDevice(store, `Bearer ${attacker.token}`, 'push');
+			const later = await applyPush(store, device, [ahead], Date.now() + MAX_AHEAD_MS + 120_000);
+			expect(later.map((r) => r.error?.code)).toEqual(['clock_ahead']);
+			const n = await store.query<{ n: number }>('select count(*)::int as n from visits where id = $1', [ahead.id]);
+			expect(n.rows[0]!.n).toBe(0);
 		});
 
 		it('refuses a stamp past 15 digits as a malformed push', async () => {

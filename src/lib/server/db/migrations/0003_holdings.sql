@@ -41,3 +41,16 @@ group by household_id, site_id;
 update household_sites
 set live = true, seq = nextval('sync_seq')
 where last_seen >= to_char((now() at time zone 'Asia/Tokyo')::date - interval '13 months', 'YYYY-MM-DD');
+
+-- Stamps refused as ahead of the centre's clock (push.ts). Such a change is stamped again by its
+-- tablet, lower; were the refused version replayed once the centre's clock had caught up with it,
+-- it would win over the restamped one and every later edit. So a refused stamp stays refused: the
+-- maintenance job forgets it a day after its time has passed.
+create table refused_stamps (
+	id uuid not null,
+	hlc text not null,
+	device_id uuid not null,
+	refused_at timestamptz not null default now(),
+	primary key (id, hlc)
+);
+create index refused_stamps_device on refused_stamps (device_id);
