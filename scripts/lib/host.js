@@ -348,6 +348,9 @@ function tlsFromEnv() {
 export async function serve() {
 	const dir = dataDir();
 	mkdirSync(dir, { recursive: true, mode: 0o700 });
+	// A folder that existed keeps its mode unless told (mkdir's mode is for new folders); the store
+	// (server/db/store.ts) then makes everything inside it private too.
+	chmodSync(dir, 0o700);
 	const socketPath = adminSocketPath(dir);
 	const port = Number(process.env.PORT ?? 3000);
 	const host = process.env.HOST || '0.0.0.0';
