@@ -6,6 +6,7 @@
  */
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 export interface QueryResult<T> {
 	rows: T[];
@@ -103,8 +104,9 @@ async function openPglite(dataDir: string): Promise<Store> {
 	// as it runs (new relations, WAL segments, folders for new databases), at its own modes less the
 	// umask. Process-wide is acceptable here: this process is the Hiroba server (or an admin command
 	// hosting it), and all it writes to disk is the store, backups and the admin socket, which are
-	// all private; it makes nothing other users are meant to read.
-	process.umask(0o077);
+	// all private; it makes nothing other users are meant to read. A worker thread may not set it
+	// (the build's prerendering opens the store in one); the walks below still cover what exists.
+	if (isMainThread) process.umask(0o077);
 	mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 	// A folder that existed keeps its old mode unless changed (mkdir's mode is for new folders only).
 	chmodSync(dataDir, 0o700);
