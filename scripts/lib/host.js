@@ -6,7 +6,8 @@
  * `<HIROBA_DATA_DIR>/admin.sock` (mode 0600). The admin channel is DESIGN.md's "local-only
  * channel": only it may reach /internal/…, because only it adds the per-process admin secret that
  * the admin route checks. The public server strips that header from every request and answers 404
- * for /internal/… without ever calling the app.
+ * for /internal/… (however the path is spelt) without ever calling the app, and 400 for a Host
+ * header that is not a plain host and port.
  *
  * The socket also says who holds the data folder: a running server, or an admin command hosting
  * the app for one command. `npm start` waits for the latter and refuses the former; `npm run admin`
@@ -155,22 +156,62 @@ function notFound(res) {
 }
 
 /**
- * Whether a request path is under /internal/, however it is spelled (%-escapes, doubled slashes,
- * case): such paths never reach the app from the public server.
+ * The path the app will route for a request target, or null when that cannot be told (a target
+ * that is not a path, a malformed %-escape, a spelling that does not settle).
+ *
+ * adapter-node appends the target to an origin and parses it with WHATWG URL, which resolves dot
+ * segments (also spelt %2e), turns backslashes into slashes and drops tabs and newlines; SvelteKit
+ * then %-decodes the path. So: parse the same way, decode, and again, until nothing changes, so that
+ * no amount of encoding hides a dot segment or a slash. A `?` or `#` that decoding brings out is
+ * part of the path, not the start of a query, so it stays escaped for the next round.
+ * @param {string | undefined} url the request target, as in `req.url`
+ * @returns {string | null}
+ */
+export function appPath(url) {
+	if (typeof url !== 'string' || !url.startsWith('/')) return null;
+	let path = url;
+	for (let round = 0; round < 8; round++) {
+		let next;
+		try {
+			next = decodeURIComponent(new URL(`http://host${path}`).pathname).replace(/[?#]/g, encodeURIComponent);
+		} catch {
+			return null;
+		}
+		if (next === path) return path;
+		path = next;
+	}
+	return null;
+}
+
+/**
+ * Whether a request target must not reach the app from the public server: anything under
+ * /internal/, however it is spelt (%-escapes, double escapes, dot segments, backslashes, doubled
+ * slashes, case), and anything whose path cannot be told for sure.
  * @param {string | undefined} url
  */
 export function isInternalPath(url) {
-	let path = (url ?? '/').split(/[?#]/)[0] ?? '/';
-	try {
-		path = decodeURIComponent(path);
-	} catch {
-		return true; // malformed escapes: refuse rather than guess
-	}
-	path = path
-		.replace(/\\/g, '/')
-		.replace(/\/{2,}/g, '/')
-		.toLowerCase();
-	return path === '/internal' || path.startsWith('/internal/');
+	const path = appPath(url);
+	if (path === null) return true;
+	const folded = path.replace(/\/+/g, '/').toLowerCase();
+	return folded === '/internal' || folded.startsWith('/internal/');
+}
+
+/**
+ * Whether a Host header is a plain host and port. adapter-node builds the request's URL from it
+ * (`http://<host><target>`), so a Host carrying a path, query or fragment would choose the path the
+ * app routes, past every check on the target.
+ * @param {string | string[] | undefined} value
+ */
+export function isPlainAuthority(value) {
+	if (value === undefined) return true; // adapter-node refuses a request without one itself
+	return typeof value === 'string' && /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(value);
+}
+
+/** @param {http.ServerResponse} res */
+function badRequest(res) {
+	res.statusCode = 400;
+	res.setHeader('content-type', 'text/plain; charset=utf-8');
+	res.end('Bad Request');
 }
 
 /**
@@ -180,10 +221,12 @@ export function isInternalPath(url) {
  */
 export async function listenPublic(handler, opts) {
 	const proto = opts.tls ? 'https' : 'http';
+	const hostHeader = (process.env.HOST_HEADER || 'host').toLowerCase();
 	/** @type {http.RequestListener} */
 	const onRequest = (req, res) => {
 		delete req.headers[ADMIN_HEADER];
 		req.headers[PROTO_HEADER] = proto;
+		if (!isPlainAuthority(req.headers.host) || !isPlainAuthority(req.headers[hostHeader])) return badRequest(res);
 		if (isInternalPath(req.url)) return notFound(res);
 		handler(req, res, () => notFound(res));
 	};
