@@ -1,9 +1,10 @@
 /**
  * The host's rules on their own (scripts/lib/host.js): which request targets and Host headers may
- * reach the app from the public server. tests/host.spec.ts checks the same over real HTTP.
+ * reach the app from the public server, and which headers every public response starts with.
+ * tests/host.spec.ts checks the same over real HTTP.
  */
 import { describe, expect, it } from 'vitest';
-import { appPath, isInternalPath, isPlainAuthority } from '../scripts/lib/host.js';
+import { appPath, baselineHeaders, isInternalPath, isPlainAuthority } from '../scripts/lib/host.js';
 
 /** `text` with its %-escapes escaped again, `times` times over. */
 const escapeTimes = (text: string, times: number): string => (times === 0 ? text : escapeTimes(text.replace(/%/g, '%25'), times - 1));
@@ -97,5 +98,26 @@ describe('isPlainAuthority', () => {
 	});
 	it('leaves a missing Host to adapter-node, which refuses it', () => {
 		expect(isPlainAuthority(undefined)).toBe(true);
+	});
+});
+
+describe('baselineHeaders', () => {
+	it('always sets nosniff, no-referrer, the permissions policy, DENY and a CSP with frame-ancestors', () => {
+		const h = baselineHeaders({ tls: false });
+		expect(h).toMatchObject({
+			'x-content-type-options': 'nosniff',
+			'referrer-policy': 'no-referrer',
+			'x-frame-options': 'DENY'
+		});
+		expect(h['permissions-policy']).toMatch(/camera=\(self\)/);
+		expect(h['content-security-policy']).toBe("frame-ancestors 'none'; object-src 'none'; base-uri 'self'");
+		// Nothing that could stop the pages' scripts, the service worker or the decoder worker.
+		expect(h['content-security-policy']).not.toMatch(/default-src|script-src|worker-src|connect-src/);
+	});
+	it('adds HSTS with TLS of its own, or behind a TLS proxy (ORIGIN https:), and not otherwise', () => {
+		expect(baselineHeaders({ tls: false })['strict-transport-security']).toBeUndefined();
+		expect(baselineHeaders({ tls: false, origin: 'http://centre.example.jp' })['strict-transport-security']).toBeUndefined();
+		expect(baselineHeaders({ tls: true })['strict-transport-security']).toBe('max-age=31536000');
+		expect(baselineHeaders({ tls: false, origin: 'https://centre.example.jp' })['strict-transport-security']).toBe('max-age=31536000');
 	});
 });

@@ -7,7 +7,8 @@
  * channel": only it may reach /internal/…, because only it adds the per-process admin secret that
  * the admin route checks. The public server strips that header from every request and answers 404
  * for /internal/… (however the path is spelt) without ever calling the app, and 400 for a Host
- * header that is not a plain host and port.
+ * header that is not a plain host and port. It also starts every response with the security
+ * headers (baselineHeaders), which the prerendered pages and static files get from nowhere else.
  *
  * The socket also says who holds the data folder: a running server, or an admin command hosting
  * the app for one command. `npm start` waits for the latter and refuses the former; `npm run admin`
@@ -207,6 +208,34 @@ export function isPlainAuthority(value) {
 	return typeof value === 'string' && /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(value);
 }
 
+/** The Permissions-Policy of every response (as src/hooks.server.ts sets for the app's own). */
+const PERMISSIONS_POLICY = 'camera=(self), microphone=(), geolocation=()';
+
+/**
+ * Headers every public response starts with, before the app runs: the prerendered pages (/kiosk,
+ * /staff) and static files are answered by adapter-node's file server, which the app's `handle`
+ * hook never sees. A page the app renders replaces the Content-Security-Policy with its own full
+ * one (svelte.config.js), which has these directives too. Prerendered pages carry their full policy
+ * in a <meta> tag, which cannot say frame-ancestors; this one can. Browsers enforce every policy a
+ * page has, so this one restricts nothing the pages, the service worker or the decoder worker need:
+ * no script, style, connect or worker rule.
+ * @param {{ tls: boolean, origin?: string }} opts
+ * @returns {Record<string, string>}
+ */
+export function baselineHeaders(opts) {
+	/** @type {Record<string, string>} */
+	const headers = {
+		'x-content-type-options': 'nosniff',
+		'referrer-policy': 'no-referrer',
+		'permissions-policy': PERMISSIONS_POLICY,
+		'x-frame-options': 'DENY',
+		'content-security-policy': "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+	};
+	// Over HTTPS, whether ours or a TLS proxy's in front (ORIGIN says so): never plain HTTP again.
+	if (opts.tls || opts.origin?.startsWith('https:')) headers['strict-transport-security'] = 'max-age=31536000';
+	return headers;
+}
+
 /** @param {http.ServerResponse} res */
 function badRequest(res) {
 	res.statusCode = 400;
@@ -221,9 +250,11 @@ function badRequest(res) {
  */
 export async function listenPublic(handler, opts) {
 	const proto = opts.tls ? 'https' : 'http';
+	const baseline = Object.entries(baselineHeaders({ tls: !!opts.tls, origin: process.env.ORIGIN }));
 	const hostHeader = (process.env.HOST_HEADER || 'host').toLowerCase();
 	/** @type {http.RequestListener} */
 	const onRequest = (req, res) => {
+		for (const [name, value] of baseline) res.setHeader(name, value);
 		delete req.headers[ADMIN_HEADER];
 		req.headers[PROTO_HEADER] = proto;
 		if (!isPlainAuthority(req.headers.host) || !isPlainAuthority(req.headers[hostHeader])) return badRequest(res);
