@@ -82,7 +82,7 @@ describe('isInternalPath', () => {
 });
 
 describe('isPlainAuthority', () => {
-	it.each(['localhost', 'localhost:3000', '127.0.0.1:3000', 'centre.example.jp', '[::1]:3000', '[2001:db8::1]'])('accepts %j', (host) => {
+	it.each(['localhost', 'localhost:3000', '127.0.0.1:3000', 'centre.example.jp', 'site_7.local:3000', '[::1]:3000', '[2001:db8::1]'])('accepts %j', (host) => {
 		expect(isPlainAuthority(host)).toBe(true);
 	});
 	it.each([

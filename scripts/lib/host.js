@@ -205,7 +205,7 @@ export function isInternalPath(url) {
  */
 export function isPlainAuthority(value) {
 	if (value === undefined) return true; // adapter-node refuses a request without one itself
-	return typeof value === 'string' && /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(value);
+	return typeof value === 'string' && /^(?:[\w.~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(value);
 }
 
 /** The Permissions-Policy of every response (as src/hooks.server.ts sets for the app's own). */
