@@ -9,7 +9,7 @@
  * With --json, stdout carries exactly one JSON document (the result, or `{ error }`); everything
  * else (build output, the app's logs) goes to stderr.
  */
-import { existsSync, mkdirSync, writeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureBuild } from './lib/build.js';
 import { adminRequest, adminSocketPath, dataDir, errorMessage, listenAdmin, loadApp, settleDataDir, shutdown, width } from './lib/host.js';
@@ -266,6 +266,7 @@ async function main() {
 		return 1;
 	}
 	mkdirSync(dir, { recursive: true, mode: 0o700 });
+	chmodSync(dir, 0o700); // one that existed keeps its old mode otherwise
 	await ensureBuild({ quiet: true });
 	const { handler, secret } = await loadApp();
 	/** @type {import('node:http').Server | null} */

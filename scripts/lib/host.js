@@ -6,7 +6,9 @@
  * `<HIROBA_DATA_DIR>/admin.sock` (mode 0600). The admin channel is DESIGN.md's "local-only
  * channel": only it may reach /internal/…, because only it adds the per-process admin secret that
  * the admin route checks. The public server strips that header from every request and answers 404
- * for /internal/… without ever calling the app.
+ * for /internal/… (however the path is spelt) without ever calling the app, and 400 for a Host
+ * header that is not a plain host and port. It also starts every response with the security
+ * headers (baselineHeaders), which the prerendered pages and static files get from nowhere else.
  *
  * The socket also says who holds the data folder: a running server, or an admin command hosting
  * the app for one command. `npm start` waits for the latter and refuses the former; `npm run admin`
@@ -155,22 +157,90 @@ function notFound(res) {
 }
 
 /**
- * Whether a request path is under /internal/, however it is spelled (%-escapes, doubled slashes,
- * case): such paths never reach the app from the public server.
+ * The path the app will route for a request target, or null when that cannot be told (a target
+ * that is not a path, a malformed %-escape, a spelling that does not settle).
+ *
+ * adapter-node appends the target to an origin and parses it with WHATWG URL, which resolves dot
+ * segments (also spelt %2e), turns backslashes into slashes and drops tabs and newlines; SvelteKit
+ * then %-decodes the path. So: parse the same way, decode, and again, until nothing changes, so that
+ * no amount of encoding hides a dot segment or a slash. A `?` or `#` that decoding brings out is
+ * part of the path, not the start of a query, so it stays escaped for the next round.
+ * @param {string | undefined} url the request target, as in `req.url`
+ * @returns {string | null}
+ */
+export function appPath(url) {
+	if (typeof url !== 'string' || !url.startsWith('/')) return null;
+	let path = url;
+	for (let round = 0; round < 8; round++) {
+		let next;
+		try {
+			next = decodeURIComponent(new URL(`http://host${path}`).pathname).replace(/[?#]/g, encodeURIComponent);
+		} catch {
+			return null;
+		}
+		if (next === path) return path;
+		path = next;
+	}
+	return null;
+}
+
+/**
+ * Whether a request target must not reach the app from the public server: anything under
+ * /internal/, however it is spelt (%-escapes, double escapes, dot segments, backslashes, doubled
+ * slashes, case), and anything whose path cannot be told for sure.
  * @param {string | undefined} url
  */
 export function isInternalPath(url) {
-	let path = (url ?? '/').split(/[?#]/)[0] ?? '/';
-	try {
-		path = decodeURIComponent(path);
-	} catch {
-		return true; // malformed escapes: refuse rather than guess
-	}
-	path = path
-		.replace(/\\/g, '/')
-		.replace(/\/{2,}/g, '/')
-		.toLowerCase();
-	return path === '/internal' || path.startsWith('/internal/');
+	const path = appPath(url);
+	if (path === null) return true;
+	const folded = path.replace(/\/+/g, '/').toLowerCase();
+	return folded === '/internal' || folded.startsWith('/internal/');
+}
+
+/**
+ * Whether a Host header is a plain host and port. adapter-node builds the request's URL from it
+ * (`http://<host><target>`), so a Host carrying a path, query or fragment would choose the path the
+ * app routes, past every check on the target.
+ * @param {string | string[] | undefined} value
+ */
+export function isPlainAuthority(value) {
+	if (value === undefined) return true; // adapter-node refuses a request without one itself
+	return typeof value === 'string' && /^(?:[\w.~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(value);
+}
+
+/** The Permissions-Policy of every response (as src/hooks.server.ts sets for the app's own). */
+const PERMISSIONS_POLICY = 'camera=(self), microphone=(), geolocation=()';
+
+/**
+ * Headers every public response starts with, before the app runs: the prerendered pages (/kiosk,
+ * /staff) and static files are answered by adapter-node's file server, which the app's `handle`
+ * hook never sees. A page the app renders replaces the Content-Security-Policy with its own full
+ * one (svelte.config.js), which has these directives too. Prerendered pages carry their full policy
+ * in a <meta> tag, which cannot say frame-ancestors; this one can. Browsers enforce every policy a
+ * page has, so this one restricts nothing the pages, the service worker or the decoder worker need:
+ * no script, style, connect or worker rule.
+ * @param {{ tls: boolean, origin?: string }} opts
+ * @returns {Record<string, string>}
+ */
+export function baselineHeaders(opts) {
+	/** @type {Record<string, string>} */
+	const headers = {
+		'x-content-type-options': 'nosniff',
+		'referrer-policy': 'no-referrer',
+		'permissions-policy': PERMISSIONS_POLICY,
+		'x-frame-options': 'DENY',
+		'content-security-policy': "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+	};
+	// Over HTTPS, whether ours or a TLS proxy's in front (ORIGIN says so): never plain HTTP again.
+	if (opts.tls || opts.origin?.startsWith('https:')) headers['strict-transport-security'] = 'max-age=31536000';
+	return headers;
+}
+
+/** @param {http.ServerResponse} res */
+function badRequest(res) {
+	res.statusCode = 400;
+	res.setHeader('content-type', 'text/plain; charset=utf-8');
+	res.end('Bad Request');
 }
 
 /**
@@ -180,10 +250,14 @@ export function isInternalPath(url) {
  */
 export async function listenPublic(handler, opts) {
 	const proto = opts.tls ? 'https' : 'http';
+	const baseline = Object.entries(baselineHeaders({ tls: !!opts.tls, origin: process.env.ORIGIN }));
+	const hostHeader = (process.env.HOST_HEADER || 'host').toLowerCase();
 	/** @type {http.RequestListener} */
 	const onRequest = (req, res) => {
+		for (const [name, value] of baseline) res.setHeader(name, value);
 		delete req.headers[ADMIN_HEADER];
 		req.headers[PROTO_HEADER] = proto;
+		if (!isPlainAuthority(req.headers.host) || !isPlainAuthority(req.headers[hostHeader])) return badRequest(res);
 		if (isInternalPath(req.url)) return notFound(res);
 		handler(req, res, () => notFound(res));
 	};
@@ -348,6 +422,9 @@ function tlsFromEnv() {
 export async function serve() {
 	const dir = dataDir();
 	mkdirSync(dir, { recursive: true, mode: 0o700 });
+	// A folder that existed keeps its mode unless told (mkdir's mode is for new folders); the store
+	// (server/db/store.ts) then makes everything inside it private too.
+	chmodSync(dir, 0o700);
 	const socketPath = adminSocketPath(dir);
 	const port = Number(process.env.PORT ?? 3000);
 	const host = process.env.HOST || '0.0.0.0';

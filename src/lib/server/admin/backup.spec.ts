@@ -1,6 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	linkSync,
+	lstatSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	readlinkSync,
+	rmSync,
+	statSync,
+	symlinkSync,
+	writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorCodeOf, testStores, truncateAll } from '../../../../tests/stores';
@@ -104,5 +117,73 @@ describe.each(testStores())('backup and restore on $name', (ts) => {
 		expect(await errorCodeOf(restoreFrom(store, join(dir, 'missing.json.gz')))).toBe('not_found');
 		expect(await errorCodeOf(backupTo(store, join(dir, 'no-such-folder', 'b.json.gz')))).toBe('not_found');
 		expect(await snapshot()).toEqual(before);
+	});
+	/** A file with given content and mode, whatever the process umask. */
+	function plant(path: string, content: string, mode = 0o644) {
+		writeFileSync(path, content);
+		chmodSync(path, mode);
+	}
+	const isBackup = (path: string) => JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')).format === 'hiroba-backup';
+	const partials = (folder: string) => readdirSync(folder).filter((name) => name.includes('partial'));
+
+	it('never writes through a link planted at the target or at the old temporary name', async () => {
+		await seed();
+		const folder = mkdtempSync(join(dir, 'links-'));
+		const file = join(folder, 'backup.json.gz');
+		const victimOfPartial = join(dir, `${ts.name}-victim-partial.txt`);
+		const victimOfTarget = join(dir, `${ts.name}-victim-target.txt`);
+		plant(victimOfPartial, 'victim of the partial link');
+		plant(victimOfTarget, 'victim of the target link');
+		// The name the old code wrote to, predictable from the pid.
+		symlinkSync(victimOfPartial, `${file}.${process.pid}.partial`);
+		symlinkSync(victimOfTarget, file);
+
+		await backupTo(store, file);
+
+		expect(readFileSync(victimOfPartial, 'utf8')).toBe('victim of the partial link');
+		expect(readFileSync(victimOfTarget, 'utf8')).toBe('victim of the target link');
+		expect(statSync(victimOfPartial).mode & 0o777).toBe(0o644);
+		expect(statSync(victimOfTarget).mode & 0o777).toBe(0o644);
+		expect(readlinkSync(`${file}.${process.pid}.partial`)).toBe(victimOfPartial);
+		// The link at the target was replaced by the backup itself, a file of our own.
+		const st = lstatSync(file);
+		expect(st.isFile()).toBe(true);
+		expect(st.mode & 0o777).toBe(0o600);
+		expect(isBackup(file)).toBe(true);
+		expect(partials(folder)).toEqual([`backup.json.gz.${process.pid}.partial`]);
+	});
+
+	it('makes the result 0600 whatever readable file sat at the target or the old temporary name', async () => {
+		await seed();
+		const folder = mkdtempSync(join(dir, 'mode-'));
+		const file = join(folder, 'backup.json.gz');
+		plant(file, 'an old, readable backup');
+		const otherLink = join(folder, 'hard-link');
+		linkSync(file, otherLink);
+		// A readable file planted at the old temporary name would have kept its mode when written to.
+		const planted = `${file}.${process.pid}.partial`;
+		plant(planted, 'planted');
+
+		await backupTo(store, file);
+
+		expect(statSync(file).mode & 0o777).toBe(0o600);
+		expect(isBackup(file)).toBe(true);
+		expect(readFileSync(otherLink, 'utf8')).toBe('an old, readable backup');
+		expect(readFileSync(planted, 'utf8')).toBe('planted');
+		expect(partials(folder)).toEqual([basename(planted)]);
+	});
+
+	it('leaves no temporary file behind when the backup fails', async () => {
+		await seed();
+		const folder = mkdtempSync(join(dir, 'fail-'));
+		// While the store is read: the temporary file exists by then.
+		const failing: Store = { ...store, transaction: () => Promise.reject(new Error('the store went away')) };
+		await expect(backupTo(failing, join(folder, 'a.json.gz'))).rejects.toThrow('the store went away');
+		expect(readdirSync(folder)).toEqual([]);
+		// At the rename, after the whole backup was written: a folder sits at the target.
+		mkdirSync(join(folder, 'b.json.gz'));
+		expect(await errorCodeOf(backupTo(store, join(folder, 'b.json.gz')))).toBe('bad_request');
+		expect(readdirSync(folder)).toEqual(['b.json.gz']);
+		expect(readdirSync(join(folder, 'b.json.gz'))).toEqual([]);
 	});
 });

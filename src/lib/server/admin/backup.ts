@@ -9,9 +9,11 @@
  * moves the sync sequence only forward: a tablet's pull cursor from before the restore stays valid,
  * and every change after it gets a number the tablet has not seen yet.
  */
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { close, constants, createWriteStream, fchmod, fsync, open } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
 import { z } from 'zod';
@@ -103,14 +105,60 @@ function fsError(e: unknown, file: string): never {
 	throw e;
 }
 
+// Plain descriptors, not FileHandles: a stream over a FileHandle keeps it referenced until the
+// stream closes it, so the handle could not be flushed to disk after the stream and before closing.
+const openFd = promisify(open);
+const fchmodFd = promisify(fchmod);
+const fsyncFd = promisify(fsync);
+const closeFd = promisify(close);
+
+/**
+ * A new file beside `file` that nobody else can have prepared: an unpredictable name, created
+ * exclusively (O_EXCL: never an existing file, whose mode and other links would stay) and without
+ * following a link (O_NOFOLLOW: a link planted at the name is refused, never written through).
+ */
+async function openTemporary(file: string): Promise<{ path: string; fd: number }> {
+	const path = join(dirname(file), `.${basename(file)}.${randomBytes(12).toString('hex')}.partial`);
+	const fd = await openFd(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o600);
+	try {
+		await fchmodFd(fd, 0o600); // open()'s mode is narrowed by the umask, never widened; to be sure
+	} catch (e) {
+		await closeFd(fd).catch(() => {});
+		await rm(path, { force: true }).catch(() => {});
+		throw e;
+	}
+	return { path, fd };
+}
+
+/** Make a rename in `dir` survive a crash (best effort: not every file system lets a folder be synced). */
+async function syncFolder(dir: string): Promise<void> {
+	let fd: number | null = null;
+	try {
+		fd = await openFd(dir, constants.O_RDONLY);
+		await fsyncFd(fd);
+	} catch {
+		/* the backup is in place; only its durability across a power cut is not promised */
+	} finally {
+		if (fd !== null) await closeFd(fd).catch(() => {});
+	}
+}
+
 /**
  * Write a backup of the whole store to `file` (an absolute path), readable only by its owner. The
- * file appears complete or not at all: it is written beside and renamed into place.
+ * file appears complete or not at all: it is written to a private temporary file beside it, flushed
+ * to disk, then renamed into place. The rename replaces whatever was at `file` (a file of another
+ * mode, a link) rather than writing through it, so the result is always our own 0600 file.
  */
 export async function backupTo(store: Store, file: string): Promise<BackupSummary> {
-	const tmp = `${file}.${process.pid}.partial`;
+	let tmp: { path: string; fd: number };
+	try {
+		tmp = await openTemporary(file);
+	} catch (e) {
+		fsError(e, file);
+	}
 	const gzip = createGzip();
-	const out = createWriteStream(tmp, { mode: 0o600, flags: 'w' });
+	// The descriptor stays open after the stream finishes, to be flushed to disk before it is closed.
+	const out = createWriteStream('', { fd: tmp.fd, autoClose: false });
 	const written = new Promise<void>((resolve, reject) => {
 		out.on('finish', resolve);
 		out.on('error', reject);
@@ -122,8 +170,8 @@ export async function backupTo(store: Store, file: string): Promise<BackupSummar
 		if (!gzip.write(text)) await Promise.race([once(gzip, 'drain'), written]);
 	};
 	const createdAt = new Date().toISOString();
+	let closed = false;
 	try {
-		await Promise.race([once(out, 'open'), written]);
 		const summary = await store.transaction(async (tx) => {
 			// One snapshot for every table. (Not the sync read lock: pushes need not wait for a backup.)
 			await tx.query('set transaction isolation level repeatable read, read only');
@@ -154,13 +202,20 @@ export async function backupTo(store: Store, file: string): Promise<BackupSummar
 		});
 		gzip.end();
 		await written;
-		await rename(tmp, file);
+		await fsyncFd(tmp.fd);
+		closed = true;
+		await closeFd(tmp.fd);
+		await rename(tmp.path, file);
+		await syncFolder(dirname(file));
 		const { size } = await stat(file);
 		return { file, bytes: size, createdAt, ...summary };
 	} catch (e) {
 		gzip.destroy();
-		out.destroy();
-		await rm(tmp, { force: true }).catch(() => {});
+		// A write still in flight finishes before the stream says it is closed; only then may the
+		// descriptor go (its number could otherwise be reused and the late write land elsewhere).
+		if (!out.closed) await new Promise<void>((resolve) => out.destroy().once('close', () => resolve()));
+		if (!closed) await closeFd(tmp.fd).catch(() => {});
+		await rm(tmp.path, { force: true }).catch(() => {});
 		if (!(e instanceof ApiError) && typeof (e as NodeJS.ErrnoException).syscall === 'string') fsError(e, file);
 		throw e;
 	}

@@ -4,7 +4,8 @@ import { writeCentreRecords } from '../sync/records';
 import { errorCodeOf, openForSuite, testStores, truncateAll } from '../../../../tests/stores';
 import * as f from '../../../../tests/factories';
 import { hashPassword } from './passwords';
-import { IDLE_MINUTES, LOGIN_RATE, sessionUser, signIn, signOut } from './staff-sessions';
+import { LOGIN_THROTTLE, LoginThrottledError } from './login-throttle';
+import { IDLE_MINUTES, sessionUser, signIn, signOut } from './staff-sessions';
 
 describe.each(testStores())('centre sign-in on $name', (ts) => {
 	let store: Store;
@@ -46,10 +47,127 @@ describe.each(testStores())('centre sign-in on $name', (ts) => {
 		expect((await store.query('select 1 from staff_sessions')).rows).toHaveLength(0);
 	});
 
-	it(`locks a login name after ${LOGIN_RATE.limit} attempts, even with the right password`, async () => {
-		for (let i = 0; i < LOGIN_RATE.limit; i++)
-			expect(await errorCodeOf(signIn(store, { loginName: 'takahashi', password: `guess${i}` }, `10.0.1.${i}`, null))).toBe('unauthorized');
-		expect(await errorCodeOf(signIn(store, { loginName: 'takahashi', password: 'correct horse battery' }, '10.0.2.1', null))).toBe('rate_limited');
+	const RIGHT = 'correct horse battery';
+	const ATTACKER = '203.0.113.9';
+	const attempt = (password: string, address: string, loginName = 'takahashi') => errorCodeOf(signIn(store, { loginName, password }, address, null));
+	/** The wait this attempt is refused with, in seconds, or its outcome if it is not refused for waiting. */
+	async function waitOf(password: string, address: string, loginName = 'takahashi'): Promise<number | string> {
+		try {
+			await signIn(store, { loginName, password }, address, null);
+			return 'ok';
+		} catch (e) {
+			return e instanceof LoginThrottledError ? e.retryAfterSeconds : errorCodeOf(Promise.reject(e));
+		}
+	}
+	/** Time passes for the throttle: every stored time moves back instead of the test sleeping. */
+	async function elapse(seconds: number) {
+		await store.query(
+			`update login_throttle set last_failure_at = last_failure_at - make_interval(secs => $1), blocked_until = blocked_until - make_interval(secs => $1)`,
+			[seconds]
+		);
+	}
+	/** How long the pair must still wait, read from the store without making an attempt. */
+	async function storedWait(address: string, loginName = 'takahashi'): Promise<number> {
+		const r = await store.query<{ s: number }>(
+			`select greatest(0, ceil(extract(epoch from blocked_until - now())))::int as s from login_throttle where address = $1 and login_name = $2 and blocked_until is not null`,
+			[address, loginName]
+		);
+		return r.rows[0]?.s ?? 0;
+	}
+	/** Fail from `address`, waiting out any wait first; returns the wait each failure then earned. */
+	async function failAfterWaiting(address: string, times: number, loginName = 'takahashi'): Promise<number[]> {
+		const waits: number[] = [];
+		for (let i = 0; i < times; i++) {
+			await elapse(await storedWait(address, loginName));
+			expect(await attempt('wrong', address, loginName)).toBe('unauthorized');
+			waits.push(await storedWait(address, loginName));
+		}
+		return waits;
+	}
+
+	it('never keeps the rightful user at another address out, however often an attacker fails on the name', async () => {
+		const codes: string[] = [];
+		for (let i = 0; i < 10; i++) codes.push(await attempt(`guess${i}`, ATTACKER));
+		const free = LOGIN_THROTTLE.pairFreeFailures;
+		expect(codes).toEqual([...Array(free).fill('unauthorized'), ...Array(10 - free).fill('rate_limited')]);
+		expect(await attempt(RIGHT, '10.0.0.5')).toBe('ok');
+
+		// Twenty real failures (each wait waited out): still nothing for the rightful user.
+		await failAfterWaiting(ATTACKER, 20 - free);
+		const failures = await store.query<{ n: number }>(`select count(*)::int as n from audit_log where action = 'staff.sign_in_failed'`);
+		expect(failures.rows[0]!.n).toBe(20);
+		expect(await attempt(RIGHT, '10.0.0.5')).toBe('ok');
+		expect(await attempt(RIGHT, '10.0.0.6')).toBe('ok');
+	});
+
+	it('makes the failing address wait, longer after each failure up to a cap, even with the right password', async () => {
+		const waits = await failAfterWaiting(ATTACKER, LOGIN_THROTTLE.pairFreeFailures + 7);
+		const expected = [0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900, 900];
+		expect(waits).toHaveLength(expected.length);
+		waits.forEach((w, i) => expect(w, `wait after failure ${i + 1}`).toBeGreaterThanOrEqual(Math.max(0, expected[i]! - 2)));
+		waits.forEach((w, i) => expect(w, `wait after failure ${i + 1}`).toBeLessThanOrEqual(expected[i]!));
+		expect(LOGIN_THROTTLE.maxWaitSeconds).toBe(900);
+		// The page is told how long: the refusal carries the wait.
+		const refused = await waitOf(RIGHT, ATTACKER);
+		expect(refused).toBeGreaterThan(890);
+		// Refused attempts are not failures: hammering during the wait does not lengthen it.
+		for (let i = 0; i < 5; i++) expect(await attempt('wrong', ATTACKER)).toBe('rate_limited');
+		expect(await storedWait(ATTACKER)).toBeLessThanOrEqual(refused as number);
+		// Only this name is slowed for this address; another name from it is checked as usual.
+		expect(await attempt('wrong', ATTACKER, 'nobody')).toBe('unauthorized');
+	});
+
+	it('starts the pair again from zero after a success', async () => {
+		const free = LOGIN_THROTTLE.pairFreeFailures;
+		for (let i = 0; i < free - 1; i++) expect(await attempt('wrong', '10.0.0.7')).toBe('unauthorized');
+		expect(await attempt(RIGHT, '10.0.0.7')).toBe('ok');
+		for (let i = 0; i < free - 1; i++) expect(await attempt('wrong', '10.0.0.7')).toBe('unauthorized');
+		// Slowed after the free failures, then the right password (after the wait) clears the pair.
+		expect(await attempt('wrong', '10.0.0.7')).toBe('unauthorized');
+		expect(await attempt(RIGHT, '10.0.0.7')).toBe('rate_limited');
+		await elapse(await storedWait('10.0.0.7'));
+		expect(await attempt(RIGHT, '10.0.0.7')).toBe('ok');
+		expect(await attempt('wrong', '10.0.0.7')).toBe('unauthorized');
+		expect(await attempt(RIGHT, '10.0.0.7')).toBe('ok');
+		const rows = await store.query(`select 1 from login_throttle where address = '10.0.0.7' and login_name <> ''`);
+		expect(rows.rows).toHaveLength(0);
+	});
+
+	it('slows an address that sprays many names, and only that address; its own success does not clear it', async () => {
+		const sprayer = '198.51.100.4';
+		const cap = LOGIN_THROTTLE.addressFreeFailures;
+		for (let i = 0; i < cap - 1; i++) expect(await attempt('Winter2025!', sprayer, `name${i}`)).toBe('unauthorized');
+		// Signing in to an account of its own gives back only that attempt.
+		expect(await attempt(RIGHT, sprayer)).toBe('ok');
+		expect(await attempt('Winter2025!', sprayer, `name${cap}`)).toBe('unauthorized');
+		const wait = await waitOf(RIGHT, sprayer);
+		expect(wait).toBeGreaterThanOrEqual(LOGIN_THROTTLE.firstWaitSeconds - 2);
+		expect(wait).toBeLessThanOrEqual(LOGIN_THROTTLE.firstWaitSeconds);
+		expect(await attempt('Winter2025!', sprayer, 'yet-another-name')).toBe('rate_limited');
+		expect(await attempt(RIGHT, '10.0.0.8')).toBe('ok');
+		// A name refused for the address's sake has counted nothing against that name.
+		const pair = await store.query(`select 1 from login_throttle where address = $1 and login_name = 'yet-another-name' and failures > 0`, [sprayer]);
+		expect(pair.rows).toHaveLength(0);
+		await elapse(await storedWait(sprayer, ''));
+		expect(await attempt('Winter2025!', sprayer, 'one-more')).toBe('unauthorized');
+		expect(await waitOf('x', sprayer, 'and-another')).toBeGreaterThanOrEqual(2 * LOGIN_THROTTLE.firstWaitSeconds - 2);
+	});
+
+	it('lets no more than the free failures through when guesses arrive all at once', async () => {
+		const codes = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(`parallel${i}`, ATTACKER)));
+		expect(codes.filter((c) => c === 'unauthorized')).toHaveLength(LOGIN_THROTTLE.pairFreeFailures);
+		expect(codes.filter((c) => c === 'rate_limited')).toHaveLength(12 - LOGIN_THROTTLE.pairFreeFailures);
+		expect(await attempt(RIGHT, '10.0.0.9')).toBe('ok');
+	});
+
+	it('forgets the failures of a quiet hour', async () => {
+		for (let i = 0; i < LOGIN_THROTTLE.pairFreeFailures; i++) expect(await attempt('wrong', ATTACKER)).toBe('unauthorized');
+		expect(await attempt('wrong', ATTACKER)).toBe('rate_limited');
+		await elapse(LOGIN_THROTTLE.forgetAfterSeconds + 1);
+		expect(await attempt('wrong', ATTACKER, 'someone')).toBe('unauthorized');
+		const left = await store.query<{ login_name: string }>(`select login_name from login_throttle order by login_name`);
+		expect(left.rows.map((r) => r.login_name)).toEqual(['', 'someone']);
+		expect(await attempt('wrong', ATTACKER)).toBe('unauthorized');
 	});
 
 	it('ends a session on sign-out, after the idle limit, and when the account is deactivated', async () => {

@@ -1,20 +1,20 @@
 /**
  * Centre sign-in: login name and password (scrypt), then a session whose token lives in an
  * HttpOnly, SameSite=Strict cookie. Sessions end after an idle hour or eight hours in all, and on
- * sign-out. Attempts are rate-limited per address and per login name.
+ * sign-out. Failures slow down the address that makes them, per login name and per address
+ * (login-throttle.ts); they never lock the login name itself, which anyone could do to anyone.
  */
 import { z } from 'zod';
 import { ApiError } from '$lib/sync/errors';
 import type { Queryable } from '../db/store';
 import { audit } from './devices';
 import { verifyPassword } from './passwords';
-import { hitRateLimit } from './rate-limit';
+import { claimLoginAttempt, loginSucceeded } from './login-throttle';
 import { makeToken, sha256Hex } from './tokens';
 
 export const SESSION_COOKIE = 'hiroba_session';
 export const SESSION_HOURS = 8;
 export const IDLE_MINUTES = 60;
-export const LOGIN_RATE = { limit: 10, windowSeconds: 15 * 60 };
 
 export type StaffRole = 'consultant' | 'coordinator' | 'admin';
 
@@ -39,8 +39,8 @@ export async function signIn(
 	clientAddress: string,
 	userAgent: string | null
 ): Promise<{ token: string; user: StaffUser }> {
-	await hitRateLimit(db, `login-ip:${clientAddress}`, LOGIN_RATE.limit * 3, LOGIN_RATE.windowSeconds);
-	await hitRateLimit(db, `login-name:${input.loginName.toLowerCase()}`, LOGIN_RATE.limit, LOGIN_RATE.windowSeconds);
+	// Counted as a failure until the password proves right; refused here, unchecked, while waiting.
+	const attempt = await claimLoginAttempt(db, input.loginName, clientAddress);
 	const r = await db.query<{ id: string; display_name: string; role: StaffRole; login_name: string; password_hash: string | null; active: boolean }>(
 		`select id::text, data->>'displayName' as display_name, data->>'role' as role, login_name, password_hash, (data->>'active')::boolean and not deleted as active
 		 from staff where lower(login_name) = lower($1)`,
@@ -52,6 +52,7 @@ export async function signIn(
 		await audit(db, `login:${input.loginName.slice(0, 60)}`, 'staff.sign_in_failed', row?.id ?? null, { clientAddress });
 		throw new ApiError('unauthorized', 'ログインIDまたはパスワードが違います');
 	}
+	await loginSucceeded(db, attempt);
 	const token = makeToken('hrs');
 	await db.query(`insert into staff_sessions (token_hash, staff_id, expires_at, user_agent) values ($1, $2, now() + make_interval(hours => $3), $4)`, [
 		sha256Hex(token),

@@ -4,8 +4,9 @@
  * file never knows which one it has. Results that differ between the drivers (int8, date) are cast
  * in SQL by the callers, so rows look the same from both.
  */
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 export interface QueryResult<T> {
 	rows: T[];
@@ -72,13 +73,53 @@ function lockDataDir(dir: string): () => void {
 	throw new Error(`could not lock ${dir}`);
 }
 
+/**
+ * Make a folder and everything under it private to its owner: folders 0700, files 0600. Symbolic
+ * links below the folder are neither followed nor changed (lstat), and sockets (the admin socket)
+ * are left as they are. Only modes that differ are changed, so a walk over a settled folder writes
+ * nothing.
+ */
+export function makePrivate(dir: string): void {
+	const walk = (path: string, top: boolean) => {
+		let st;
+		try {
+			// The folder itself may be a link the operator made on purpose; what is inside is not followed.
+			st = top ? statSync(path) : lstatSync(path);
+		} catch (e) {
+			if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // removed meanwhile
+			throw e;
+		}
+		if (st.isDirectory()) {
+			if ((st.mode & 0o777) !== 0o700) chmodSync(path, 0o700);
+			for (const name of readdirSync(path)) walk(join(path, name), false);
+		} else if (st.isFile() && (st.mode & 0o777) !== 0o600) {
+			chmodSync(path, 0o600);
+		}
+	};
+	walk(dir, true);
+}
+
 async function openPglite(dataDir: string): Promise<Store> {
+	// Everything the process creates from here on is born private. PGlite creates files and folders
+	// as it runs (new relations, WAL segments, folders for new databases), at its own modes less the
+	// umask. Process-wide is acceptable here: this process is the Hiroba server (or an admin command
+	// hosting it), and all it writes to disk is the store, backups and the admin socket, which are
+	// all private; it makes nothing other users are meant to read. A worker thread may not set it
+	// (the build's prerendering opens the store in one); the walks below still cover what exists.
+	if (isMainThread) process.umask(0o077);
 	mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+	// A folder that existed keeps its old mode unless changed (mkdir's mode is for new folders only).
+	chmodSync(dataDir, 0o700);
 	const unlock = lockDataDir(dataDir);
 	try {
+		// Stores made before this was done have PGlite's own modes (0644, 0666): only the folder kept
+		// other users out, and a copy of the folder (cp -r, an archive) would not keep even that.
+		makePrivate(dataDir);
 		const { PGlite } = await import('@electric-sql/pglite');
 		const pgDir = join(dataDir, 'pglite');
 		const db = await PGlite.create({ dataDir: pgDir });
+		// A new store is unpacked from PGlite's initial database at modes of its own (0666): again.
+		makePrivate(dataDir);
 		const wrap = (q: Pick<typeof db, 'query' | 'exec'>): Queryable => ({
 			async query<T>(sql: string, params?: unknown[]) {
 				const r = await q.query<T>(sql, params);

@@ -2,6 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { ApiError } from '$lib/sync/errors';
 import { getStore } from '$lib/server/db';
 import { currentStaff } from '$lib/server/auth/guard';
+import { LoginThrottledError, waitInJapanese } from '$lib/server/auth/login-throttle';
 import { loginForm, SESSION_COOKIE, SESSION_HOURS, signIn } from '$lib/server/auth/staff-sessions';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -31,8 +32,8 @@ export const actions: Actions = {
 				maxAge: SESSION_HOURS * 3600
 			});
 		} catch (e) {
-			if (e instanceof ApiError && e.code === 'rate_limited')
-				return fail(429, { loginName, error: 'ログインの試行が多すぎます。15分ほど待ってからもう一度お試しください。' });
+			if (e instanceof LoginThrottledError)
+				return fail(429, { loginName, error: `ログインの失敗が続いたため、あと${waitInJapanese(e.retryAfterSeconds)}お待ちください。` });
 			if (e instanceof ApiError && e.code === 'unauthorized') return fail(401, { loginName, error: e.message });
 			throw e;
 		}
