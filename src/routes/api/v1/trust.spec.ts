@@ -70,12 +70,12 @@ describe.each(testStores())('a tablet that is not to be trusted, on $name', (ts)
 		expect(r.status).toBe(200);
 		return r.body.results.map((x) => (x.status === 'rejected' ? `rejected:${x.error!.code}` : x.status));
 	};
-	const pullAll = async (dev: Dev, since = '0') => {
+	const pullAll = async (dev: Dev, since = '0', limit = 3) => {
 		const changes: Change[] = [];
 		const evict: PullResponse['evict'] = [];
 		let cursor = since;
 		for (;;) {
-			const res = await call(`${BASE_URL}/api/v1/sync/pull?since=${cursor}&limit=3`, { headers: { authorization: `Bearer ${dev.token}` } });
+			const res = await call(`${BASE_URL}/api/v1/sync/pull?since=${cursor}&limit=${limit}`, { headers: { authorization: `Bearer ${dev.token}` } });
 			expect(res.status).toBe(200);
 			const page = (await res.json()) as PullResponse;
 			changes.push(...page.changes);
@@ -273,6 +273,28 @@ describe.each(testStores())('a tablet that is not to be trusted, on $name', (ts)
 			// The victim's tablet holds its family, and its own roster.
 			const v = await pullAll(victim);
 			expect(v.changes.filter((c) => c.table === 'staff').map((c) => c.id)).toEqual([otherStaffId]);
+		});
+
+		it('pulls only its own share of a ward of 30,000 families', async () => {
+			// 30,000 families registered across 30 sites, 1,000 of them at the attacker's; written in
+			// bulk (the rows need not pass the schemas for this count).
+			await store.query(
+				`with g as (
+				   select n, (case when n % 30 = 0 then $1::uuid else md5('site' || (n % 30))::uuid end) as site from generate_series(1, 30000) n
+				 ), h as (
+				   insert into households (id, hlc, deleted, seq, data)
+				   select md5('h' || n)::uuid, '000000000000001:00000:centre', false, nextval('sync_seq'),
+				     jsonb_build_object('cardCode', lpad(n::text, 17, '0'), 'registeredSiteId', site, 'nickname', 'bulk')
+				   from g returning id, (data->>'registeredSiteId')::uuid as site
+				 )
+				 insert into household_sites (household_id, site_id, last_seen, live, seq)
+				 select id, site, to_char(now(), 'YYYY-MM-DD'), true, nextval('sync_seq') from h`,
+				[fx.siteId]
+			);
+			const { changes } = await pullAll(attacker, '0', 5000);
+			const families = changes.filter((c) => c.table === 'households');
+			expect(families.length).toBe(1000);
+			expect(families.every((c) => (c.data as { registeredSiteId: string }).registeredSiteId === fx.siteId)).toBe(true);
 		});
 
 		it('gets a family from elsewhere once its card is checked in here, with its children', async () => {
