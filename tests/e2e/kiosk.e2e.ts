@@ -59,7 +59,7 @@ async function dismiss(page: Page) {
 	await page.getByTestId('confirmation').waitFor({ state: 'detached' });
 }
 
-async function unlockStaff(page: Page, name = '相談員 山田', pin = '1234') {
+async function unlockStaff(page: Page, name = '相談員 山田', pin = '482193') {
 	await page.getByRole('button', { name }).click();
 	for (const d of pin) await page.getByRole('button', { name: d, exact: true }).click();
 	await page.getByRole('button', { name: 'OK' }).click();
@@ -124,10 +124,13 @@ describe('kiosk check-in on a tablet', () => {
 		await page.getByRole('button', { name: '相談員 山田' }).waitFor({ timeout: 20_000 });
 		await expectAccessible(page, expect);
 		await page.getByRole('button', { name: '相談員 山田' }).click();
-		for (const d of '9999') await page.getByRole('button', { name: d, exact: true }).click();
+		// A PIN has at least 6 digits: the pad does not submit fewer.
+		for (const d of '99999') await page.getByRole('button', { name: d, exact: true }).click();
+		expect(await page.getByRole('button', { name: 'OK' }).isDisabled()).toBe(true);
+		await page.getByRole('button', { name: '9', exact: true }).click();
 		await page.getByRole('button', { name: 'OK' }).click();
 		await expect.poll(() => page.getByRole('alert').textContent()).toContain('PINが違います');
-		for (const d of '1234') await page.getByRole('button', { name: d, exact: true }).click();
+		for (const d of '482193') await page.getByRole('button', { name: d, exact: true }).click();
 		await page.getByRole('button', { name: 'OK' }).click();
 		await page.getByRole('heading', { name: '今日の開催' }).waitFor();
 		await expectAccessible(page, expect);

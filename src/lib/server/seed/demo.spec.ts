@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ageBandAt } from '$lib/domain/age-band';
 import { isCardCode } from '$lib/domain/card-code';
 import { addDays, tokyoDate } from '$lib/domain/dates';
-import { verifyPin } from '$lib/domain/pin';
+import { PIN_ITERATIONS, verifyPin } from '$lib/domain/pin';
 import { DEFAULT_TOPICS, type ChildData, type HouseholdData, type SessionData, type SiteData, type StaffData, type VisitData } from '$lib/domain/schemas';
 import { TABLE_SCHEMAS } from '$lib/sync/protocol';
 import { verifyPassword } from '../auth/passwords';
@@ -249,9 +249,11 @@ describe.each(testStores())('seedDemo on $name', (ts) => {
 				checks.push(verifyPassword(s.password!, row.password_hash!).then((ok) => expect(ok).toBe(true)));
 				checks.push(verifyPassword('wrong-password', row.password_hash!).then((ok) => expect(ok).toBe(false)));
 			}
+			expect(s.pin).toMatch(/^\d{6}$/);
+			expect(row.data.pinHash!.split('$').slice(0, 2)).toEqual(['pbkdf2-sha256', String(PIN_ITERATIONS)]);
 			checks.push(verifyPin(s.pin, row.data.pinHash!).then((ok) => expect(ok).toBe(true)));
 		}
-		checks.push(verifyPin('0000', r.rows[0]!.data.pinHash!).then((ok) => expect(ok).toBe(false)));
+		checks.push(verifyPin('000000', r.rows[0]!.data.pinHash!).then((ok) => expect(ok).toBe(false)));
 		await Promise.all(checks);
 		expect(new Set(summary.staff.map((s) => s.pin)).size).toBe(9);
 	});
