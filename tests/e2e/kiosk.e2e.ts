@@ -287,4 +287,27 @@ describe('kiosk check-in on a tablet', () => {
 			)
 			.toBe(1);
 	});
+
+	it('locks out only the member whose PIN a stranger keeps getting wrong, across a reload', async () => {
+		await page.getByRole('button', { name: 'ロック' }).click();
+		await page.getByRole('button', { name: '相談員 川村' }).click();
+		for (let i = 0; i < 5; i++) {
+			for (const d of '000000') await page.getByRole('button', { name: d, exact: true }).click();
+			await page.getByRole('button', { name: 'OK' }).click();
+			await page.getByRole('alert').filter({ hasText: 'PINが違います' }).waitFor();
+		}
+		const wait = page.getByText(/あと\d+秒お待ちください/);
+		await wait.waitFor();
+		expect(await page.getByRole('button', { name: '0', exact: true }).isDisabled()).toBe(true);
+
+		await page.reload();
+		await page.getByRole('button', { name: '相談員 川村' }).click();
+		await wait.waitFor();
+		await page.getByRole('button', { name: '別の人を選ぶ' }).click();
+		await page.getByRole('button', { name: '相談員 山田' }).click();
+		expect(await wait.count()).toBe(0);
+		for (const d of '482193') await page.getByRole('button', { name: d, exact: true }).click();
+		await page.getByRole('button', { name: 'OK' }).click();
+		await page.getByRole('heading', { name: '本日の来場' }).waitFor();
+	});
 });
