@@ -8,7 +8,7 @@
  * The machine may be shared: the load average is shown, and the fastest guess beside the median
  * (contention only ever makes a guess slower).
  */
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
@@ -119,7 +119,7 @@ export async function run({ log }) {
 	const legacyMinutes = (fastestAt(OLD_DEFAULT) * 1e4) / 60_000;
 
 	const markdown = [
-		`Each cell: median / fastest / p95 of one \`verifyPin\` (right and wrong guesses alternating; ${RUNS} at the shipped count, ${REFERENCE_RUNS} at the others), timed inside the runtime. Chromium headless, unthrottled; Node ${process.version} as the centre runs it. Load average (1 min): ${loads.join(', ')}.`,
+		`Each cell: median / fastest / p95 of one \`verifyPin\` (right and wrong guesses alternating; ${RUNS} at the shipped count, ${REFERENCE_RUNS} at the others), timed inside the runtime. Chromium headless, unthrottled; Node ${process.version} as the centre runs it; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}. Load average (1 min): ${loads.join(', ')}.`,
 		'',
 		'| PBKDF2-SHA-256 iterations | Chromium | Node |',
 		'| --- | --- | --- |',
