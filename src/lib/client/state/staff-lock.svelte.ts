@@ -157,7 +157,7 @@ export class StaffLock {
 		return 'ok';
 	}
 
-	/** Writes every member's remaining wait now: on pagehide, as the page may not come back. */
+	/** Writes every member's remaining wait now: when the page is hidden or goes away (tablet.ts), as it may not come back. */
 	async persist(): Promise<void> {
 		await this.#write(Object.keys(this.#entries));
 	}
