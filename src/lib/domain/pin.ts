@@ -26,10 +26,10 @@ export const OWASP_PBKDF2_ITERATIONS = 600_000;
 /**
  * Above OWASP's floor, because the budget is the time a guess costs on the tablet: ≥ 250 ms in
  * Chromium on the benchmark machine, unthrottled (`npm run bench -- pin` measures it). Chromium's
- * PBKDF2 runs at about 0.17–0.22 ms per thousand iterations there (Node's at about 0.3), so
- * OWASP's 600,000 cost a guess only some 130 ms, and 1,500,000 came within a few ms of the budget
- * at the fastest; 2,000,000 keeps every guess measured above it. The hash names its own count,
- * so hashes made at another count still verify.
+ * PBKDF2 ran at 0.16–0.2 ms per thousand iterations there (Node's at about 0.25–0.3), so OWASP's
+ * 600,000 cost a guess only 100–150 ms, and at 1,500,000 the fastest guesses came to 250 ms and
+ * no more; at 2,000,000 the fastest took about 330 ms. The hash names its own count, so hashes
+ * made at another count still verify.
  */
 export const PIN_ITERATIONS = 2_000_000;
 
