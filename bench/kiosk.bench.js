@@ -251,7 +251,7 @@ export async function run(ctx) {
 		await page.getByLabel('端末の名前').fill(`${siteName} 受付（ベンチ）`);
 		await page.getByRole('button', { name: '登録する' }).click();
 		await page.getByRole('button', { name: '相談員 山田' }).waitFor({ timeout: 30_000 });
-		await unlockStaff(page, '相談員 山田', '1234');
+		await unlockStaff(page, '相談員 山田', '482193');
 		await page.getByRole('heading', { name: '今日の開催' }).waitFor();
 		await page.getByRole('button', { name: '開始する' }).first().click();
 		await page.getByRole('button', { name: '受付画面（キオスク）へ' }).click();

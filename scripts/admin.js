@@ -19,7 +19,7 @@ const USAGE = `Hiroba admin — npm run admin -- <command> [arguments] [--json]
   sites                              list sites (会場) with their program and id
   enroll-code <siteId> [<siteId>…]   make a single-use device enrollment code (15 minutes)
   staff add --name <name> --role <consultant|coordinator|admin>
-            [--pin <4–8 digits>] [--login <name> --password <password>] [--site <siteId>…]
+            [--pin <6–8 digits>] [--login <name> --password <password>] [--site <siteId>…]
                                      add a staff member (職員): PIN for tablets, login for /centre
   devices                            list enrolled tablets (端末)
   revoke <deviceId>                  revoke a tablet: it is refused and wipes its data

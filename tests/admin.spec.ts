@@ -212,14 +212,17 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 	});
 
 	it('adds staff, and refuses bad input with a clear message', async () => {
-		const bad = await admin('staff', 'add', '--name', '相談員 テスト', '--role', 'boss', '--pin', '1234');
+		const bad = await admin('staff', 'add', '--name', '相談員 テスト', '--role', 'boss', '--pin', '482193');
 		expect(bad.code).not.toBe(0);
 		expect(bad.stderr).toMatch(/role must be one of: consultant, coordinator, admin/);
 		expect(bad.stdout).toBe('');
 
-		const badJson = await admin('staff', 'add', '--name', '相談員 テスト', '--role', 'consultant', '--pin', '12', '--json');
+		const badJson = await admin('staff', 'add', '--name', '相談員 テスト', '--role', 'consultant', '--pin', '4821', '--json');
 		expect(badJson.code).not.toBe(0);
-		expect(badJson.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'invalid_body', message: expect.stringMatching(/PIN/) });
+		expect(badJson.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+			code: 'invalid_body',
+			message: expect.stringMatching(/PIN is 6 to 8 digits/)
+		});
 
 		const usage = await admin('staff', 'add', '--role', 'consultant');
 		expect(usage.code).toBe(2);
@@ -233,7 +236,7 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 			'--role',
 			'coordinator',
 			'--pin',
-			'2468',
+			'246813',
 			'--login',
 			'Tester1',
 			'--password',

@@ -34,7 +34,7 @@ describe('a server restart on PGlite', () => {
 		for (const face of ['/kiosk', '/staff', '/centre', '/api/v1/']) expect(banner).toContain(`${server.url}${face}`);
 		expect(banner).toMatch(/Store: PGlite/);
 		expect(banner).toMatch(/Demo data loaded/);
-		expect(banner).toMatch(/PIN \d{4}/);
+		expect(banner).toMatch(/PIN \d{6}\b/);
 		expect(banner).toMatch(/login \S+ \/ \S+/);
 		expect(server.enrollmentCode).toMatch(/^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
 

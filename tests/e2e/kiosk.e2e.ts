@@ -72,7 +72,7 @@ async function dismiss(page: Page) {
 	await page.getByTestId('confirmation').waitFor({ state: 'detached' });
 }
 
-async function unlockStaff(page: Page, name = '相談員 山田', pin = '1234') {
+async function unlockStaff(page: Page, name = '相談員 山田', pin = '482193') {
 	await page.getByRole('button', { name }).click();
 	for (const d of pin) await page.getByRole('button', { name: d, exact: true }).click();
 	await page.getByRole('button', { name: 'OK' }).click();
@@ -136,10 +136,13 @@ describe('kiosk check-in on a tablet', () => {
 		await page.getByRole('button', { name: '相談員 山田' }).waitFor({ timeout: 20_000 });
 		await expectAccessible(page, expect);
 		await page.getByRole('button', { name: '相談員 山田' }).click();
-		for (const d of '9999') await page.getByRole('button', { name: d, exact: true }).click();
+		// A PIN has at least 6 digits: the pad does not submit fewer.
+		for (const d of '99999') await page.getByRole('button', { name: d, exact: true }).click();
+		expect(await page.getByRole('button', { name: 'OK' }).isDisabled()).toBe(true);
+		await page.getByRole('button', { name: '9', exact: true }).click();
 		await page.getByRole('button', { name: 'OK' }).click();
 		await expect.poll(() => page.getByRole('alert').textContent()).toContain('PINが違います');
-		for (const d of '1234') await page.getByRole('button', { name: d, exact: true }).click();
+		for (const d of '482193') await page.getByRole('button', { name: d, exact: true }).click();
 		await page.getByRole('button', { name: 'OK' }).click();
 		await page.getByRole('heading', { name: '今日の開催' }).waitFor();
 		await expectAccessible(page, expect);
@@ -306,5 +309,28 @@ describe('kiosk check-in on a tablet', () => {
 				{ timeout: 20_000 }
 			)
 			.toBe(1);
+	});
+
+	it('locks out only the member whose PIN a stranger keeps getting wrong, across a reload', async () => {
+		await page.getByRole('button', { name: 'ロック' }).click();
+		await page.getByRole('button', { name: '相談員 川村' }).click();
+		for (let i = 0; i < 5; i++) {
+			for (const d of '000000') await page.getByRole('button', { name: d, exact: true }).click();
+			await page.getByRole('button', { name: 'OK' }).click();
+			await page.getByRole('alert').filter({ hasText: 'PINが違います' }).waitFor();
+		}
+		const wait = page.getByText(/あと\d+秒お待ちください/);
+		await wait.waitFor();
+		expect(await page.getByRole('button', { name: '0', exact: true }).isDisabled()).toBe(true);
+
+		await page.reload();
+		await page.getByRole('button', { name: '相談員 川村' }).click();
+		await wait.waitFor();
+		await page.getByRole('button', { name: '別の人を選ぶ' }).click();
+		await page.getByRole('button', { name: '相談員 山田' }).click();
+		expect(await wait.count()).toBe(0);
+		for (const d of '482193') await page.getByRole('button', { name: d, exact: true }).click();
+		await page.getByRole('button', { name: 'OK' }).click();
+		await page.getByRole('heading', { name: '本日の来場' }).waitFor();
 	});
 });

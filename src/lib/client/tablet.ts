@@ -23,7 +23,14 @@ export function syncEngine(): SyncEngine {
 }
 
 export function staffLock(): StaffLock {
-	lock ??= new StaffLock(tabletDb());
+	if (!lock) {
+		const l = (lock = new StaffLock(tabletDb()));
+		// What remains of a PIN lockout is written as the page goes away, so a reload resumes it.
+		addEventListener('pagehide', () => void l.persist());
+		document.addEventListener('visibilitychange', () => {
+			if (document.visibilityState === 'hidden') void l.persist();
+		});
+	}
 	return lock;
 }
 

@@ -104,7 +104,7 @@ export const META = {
 	lastSuccessAt: 'lastSuccessAt',
 	/** The session the kiosk is checking families in to. */
 	kioskSession: 'kioskSession',
-	/** Failed staff PIN attempts and the lockout they earned: { failures, until }. */
+	/** Failed staff PIN attempts per staff member and the wait still to run (staff-lock.svelte.ts). */
 	pinLockout: 'pinLockout',
 	/** Which camera the kiosk uses. */
 	camera: 'camera'

@@ -6,7 +6,7 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
-import { hashPin, PIN_RE } from '$lib/domain/pin';
+import { hashPin, PIN_MAX_DIGITS, PIN_MIN_DIGITS, PIN_RE } from '$lib/domain/pin';
 import { STAFF_ROLES, uuid, type StaffData } from '$lib/domain/schemas';
 import { ApiError } from '$lib/sync/errors';
 import { audit, createEnrollmentCode, listDevices, setDeviceState } from '../auth/devices';
@@ -54,7 +54,7 @@ const staffAdd = z
 	.strictObject({
 		displayName: z.string().trim().min(1, 'a name is required').max(40),
 		role: z.enum(STAFF_ROLES, { error: `role must be one of: ${STAFF_ROLES.join(', ')}` }),
-		pin: z.string().regex(PIN_RE, 'a PIN is 4 to 8 digits').optional(),
+		pin: z.string().regex(PIN_RE, `a PIN is ${PIN_MIN_DIGITS} to ${PIN_MAX_DIGITS} digits`).optional(),
 		loginName: z
 			.string()
 			.trim()
