@@ -2,6 +2,7 @@
  * The process's store: opened once, migrated once, shared by every request. Between requests no
  * other state lives in the process (sessions, codes, rate limits and cursors are in the store).
  */
+import { logError } from '../log';
 import { migrate } from './migrate';
 import { openStore, storeConfigFromEnv, type Store } from './store';
 
@@ -27,7 +28,7 @@ export function getStore(): Promise<Store> {
  * server analyses at start and then every few minutes; PostgreSQL's autovacuum does this itself.
  */
 function startMaintenance(store: Store): void {
-	const analyze = () => store.exec('analyze').catch((e) => console.error('[store] analyze failed', e));
+	const analyze = () => store.exec('analyze').catch((e) => logError('store analyze', e));
 	void analyze();
 	maintenance = setInterval(analyze, ANALYZE_EVERY_MS);
 	maintenance.unref?.();
