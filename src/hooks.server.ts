@@ -5,6 +5,7 @@
  */
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { closeStore, getStore } from '$lib/server/db';
+import { logError } from '$lib/server/log';
 
 export const init: ServerInit = async () => {
 	await getStore();
@@ -34,6 +35,6 @@ export const handle: Handle = async ({ event, resolve }) => {
 /** Unexpected errors are logged here and leave as a stable code with a message that reveals nothing. */
 export const handleError: HandleServerError = ({ error, event, status, message }) => {
 	if (status === 404) return { code: 'not_found', message: 'Not found' };
-	console.error(`[server] ${event.request.method} ${event.url.pathname}`, error);
+	logError(`server ${event.request.method} ${event.url.pathname}`, error);
 	return { code: 'internal', message: status >= 500 ? 'Something went wrong on the server; it has been logged.' : message };
 };

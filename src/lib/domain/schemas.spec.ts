@@ -360,3 +360,71 @@ describe('deviceInfo', () => {
 		expect(issues(deviceInfo, { ...device(), token: 'secret' })).toEqual([{ path: [], code: 'unrecognized_keys' }]);
 	});
 });
+
+describe('free text refuses characters the store cannot keep or a person cannot type (text.ts)', () => {
+	/** One of each refused class, with the start of the message that names it. */
+	const POISONS: Array<[string, string, string]> = [
+		['NUL', 'ab\u0000', 'contains a NUL character (U+0000) at character 3'],
+		['C0 control', 'ab\u0007', 'contains a control character (U+0007) at character 3'],
+		['C1 control', 'ab\u0085', 'contains a control character (U+0085) at character 3'],
+		['DEL', 'ab\u007f', 'contains a control character (U+007F) at character 3'],
+		['lone high surrogate', 'ab\ud800', 'contains an unpaired surrogate (U+D800) at character 3'],
+		['lone low surrogate', 'ab\udc00', 'contains an unpaired surrogate (U+DC00) at character 3'],
+		['non-character U+FDD0', 'ab\ufdd0', 'contains a Unicode non-character (U+FDD0) at character 3'],
+		['non-character U+FFFE', 'ab\ufffe', 'contains a Unicode non-character (U+FFFE) at character 3'],
+		['non-character U+10FFFF', 'ab\u{10ffff}', 'contains a Unicode non-character (U+10FFFF) at character 3']
+	];
+
+	/** The one issue of a refused value: its path and message. */
+	function theIssue(schema: z.ZodType, value: unknown): { path: PropertyKey[]; message: string } {
+		const r = schema.safeParse(value);
+		if (r.success) throw new Error(`expected a refusal for ${JSON.stringify(value)}`);
+		expect(r.error.issues).toHaveLength(1);
+		return { path: r.error.issues[0]!.path, message: r.error.issues[0]!.message };
+	}
+
+	it.each(POISONS)('a household with %s in its nickname, town or consent version is refused at that field', (_name, poison, message) => {
+		expect(theIssue(householdData, { ...f.household(), nickname: poison })).toEqual({ path: ['nickname'], message: expect.stringContaining(message) });
+		expect(theIssue(householdData, { ...f.household(), town: poison })).toEqual({ path: ['town'], message: expect.stringContaining(message) });
+		expect(theIssue(householdData, { ...f.household(), consentVersion: poison })).toEqual({
+			path: ['consentVersion'],
+			message: expect.stringContaining(message)
+		});
+	});
+
+	it.each(POISONS)('a consultation with %s in its note or follow-up note is refused at that field', (_name, poison, message) => {
+		const c = f.consultation(sessionId, staffId);
+		expect(theIssue(consultationData, { ...c, note: `夜泣き\n${poison}` })).toEqual({
+			path: ['note'],
+			message: expect.stringContaining(message.replace('character 3', 'character 7'))
+		});
+		expect(theIssue(consultationData, { ...c, followUpNote: poison })).toEqual({ path: ['followUpNote'], message: expect.stringContaining(message) });
+	});
+
+	it.each(POISONS)('every other free-text field refuses %s too', (_name, poison) => {
+		expect(theIssue(childData, { ...f.child(householdId), nickname: poison }).path).toEqual(['nickname']);
+		expect(theIssue(programData, { ...f.program(), nameJa: poison }).path).toEqual(['nameJa']);
+		expect(theIssue(siteData, { ...f.site(programId), nameJa: poison }).path).toEqual(['nameJa']);
+		expect(theIssue(siteData, { ...f.site(programId), place: poison }).path).toEqual(['place']);
+		expect(theIssue(topicData, { code: 'sleep', labelJa: poison, sort: 0, active: true }).path).toEqual(['labelJa']);
+		expect(theIssue(staffData, { ...f.staffMember(), displayName: poison }).path).toEqual(['displayName']);
+		const device = { id: f.id(), name: poison, siteIds: [], enrolledAt: '2026-04-01T00:00:00Z', lastSeenAt: null, state: 'active' };
+		expect(theIssue(deviceInfo, device).path).toEqual(['name']);
+	});
+
+	it('notes keep tabs and line breaks; one-line fields refuse them', () => {
+		const c = f.consultation(sessionId, staffId, { note: '夜泣き\r\n\t次回様子を聞く\n', followUpNote: '保健師に連絡\n来週電話' });
+		expect(consultationData.parse(c).note).toBe('夜泣き\r\n\t次回様子を聞く\n');
+		expect(theIssue(householdData, { ...f.household(), nickname: 'はる\tくん' })).toEqual({
+			path: ['nickname'],
+			message: expect.stringContaining('(U+0009) at character 3; single-line text allows none')
+		});
+		expect(theIssue(childData, { ...f.child(householdId), nickname: 'はる\n' }).path).toEqual(['nickname']);
+	});
+
+	it('accepts Japanese of every kind and emoji (valid surrogate pairs)', () => {
+		ok(householdData, { ...f.household(), nickname: '🐣はるくん', town: '𠮷祥寺本町2丁目' });
+		ok(childData, { ...f.child(householdId), nickname: 'ﾊﾙ👶🏽' });
+		ok(consultationData, f.consultation(sessionId, staffId, { note: '髙橋さん🙂 離乳食 — 「よく食べる」', followUpNote: '👨‍👩‍👧 来週' }));
+	});
+});

@@ -9,6 +9,7 @@ import { isCardCode } from './card-code';
 import { isValidIsoDate, YEAR_MONTH_RE } from './dates';
 import { HLC_RE } from './hlc';
 import { UUID_RE } from './ids';
+import { cleanText } from './text';
 
 export const uuid = z.string().regex(UUID_RE, 'must be a UUID');
 export const hlcStamp = z.string().regex(HLC_RE, 'must be an hlc stamp');
@@ -17,7 +18,10 @@ export const yearMonth = z.string().regex(YEAR_MONTH_RE, 'must be a year-month Y
 export const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM');
 export const instant = z.iso.datetime({ offset: true });
 export const cardCode = z.string().refine(isCardCode, 'must be a valid card code');
-const shortText = (max: number) => z.string().trim().max(max);
+/** A one-line free-text field (a name, a nickname, a town): see text.ts for what it refuses. */
+const shortText = (max: number) => cleanText().trim().max(max);
+/** A free-text note: tab and line breaks are allowed, surrounding space is trimmed. */
+const noteText = (max: number) => cleanText({ multiLine: true }).trim().max(max);
 
 export const PROGRAM_CODES = ['ohisama', 'nikoniko', 'nobinobi'] as const;
 export const programCode = z.enum(PROGRAM_CODES);
@@ -137,10 +141,10 @@ export const consultationData = z.strictObject({
 		.max(15),
 	durationMin: z.int().min(1).max(240),
 	/** Sensitive. Sealed at rest on the tablet; purged there once the centre has it. */
-	note: z.string().max(2000),
+	note: cleanText({ multiLine: true }).max(2000),
 	urgency: z.enum(URGENCIES),
 	followUp: z.enum(FOLLOW_UPS),
-	followUpNote: shortText(200).nullable(),
+	followUpNote: noteText(200).nullable(),
 	consultedAt: instant
 });
 

@@ -4,12 +4,16 @@
  */
 import { json, type RequestEvent, type RequestHandler } from '@sveltejs/kit';
 import { ApiError } from '$lib/sync/errors';
+import { logError } from './log';
 
 export function apiError(e: ApiError): Response {
 	return json(e.toJSON(), { status: e.status, headers: e.code === 'rate_limited' ? { 'retry-after': '900' } : undefined });
 }
 
-/** Wraps an endpoint: ApiErrors become their JSON, anything else a logged, opaque 500. */
+/**
+ * Wraps an endpoint: ApiErrors become their JSON, anything else an opaque 500, logged without
+ * the request's data or the SQL's parameters (see log.ts).
+ */
 export function api(fn: (event: RequestEvent) => Promise<Response>): RequestHandler {
 	return async (event) => {
 		try {
@@ -21,7 +25,7 @@ export function api(fn: (event: RequestEvent) => Promise<Response>): RequestHand
 			return res;
 		} catch (e) {
 			if (e instanceof ApiError) return apiError(e);
-			console.error(`[api] ${event.request.method} ${event.url.pathname}`, e);
+			logError(`api ${event.request.method} ${event.url.pathname}`, e);
 			return apiError(new ApiError('internal', 'the centre could not handle this request; it has been logged'));
 		}
 	};

@@ -16,6 +16,7 @@ import {
 	uuid,
 	visitData
 } from '$lib/domain/schemas';
+import { cleanText } from '$lib/domain/text';
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_PUSH_CHANGES = 500;
@@ -150,8 +151,10 @@ export const lookupResponse = z.object({
 });
 
 export const enrollRequest = z.strictObject({
+	// Only normalised and hashed, never stored: any text is safe here, and a wrong one is a 403.
 	code: z.string().trim().min(1).max(40),
-	name: z.string().trim().min(1).max(60)
+	// Stored as the device's name and written to the audit log.
+	name: cleanText().trim().min(1).max(60)
 });
 
 export interface EnrollResponse {

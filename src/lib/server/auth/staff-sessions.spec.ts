@@ -5,7 +5,7 @@ import { errorCodeOf, openForSuite, testStores, truncateAll } from '../../../../
 import * as f from '../../../../tests/factories';
 import { hashPassword } from './passwords';
 import { LOGIN_THROTTLE, LoginThrottledError } from './login-throttle';
-import { IDLE_MINUTES, sessionUser, signIn, signOut } from './staff-sessions';
+import { IDLE_MINUTES, loginForm, sessionUser, signIn, signOut } from './staff-sessions';
 
 describe.each(testStores())('centre sign-in on $name', (ts) => {
 	let store: Store;
@@ -186,5 +186,21 @@ describe.each(testStores())('centre sign-in on $name', (ts) => {
 		expect(await sessionUser(store, c.token)).toBeNull();
 		expect(await sessionUser(store, undefined)).toBeNull();
 		expect(await sessionUser(store, 'hrs_forged')).toBeNull();
+	});
+});
+
+describe('loginForm', () => {
+	const message = (loginName: string) => loginForm.safeParse({ loginName, password: 'x' }).error?.issues[0]?.message;
+
+	it('refuses a login name with characters nobody types, in Japanese at the field', () => {
+		for (const bad of ['taka\u0000hashi', 'takahashi\n', 'taka\thashi', '\ud800', 'taka\u0085', 'taka\ufffe', '\u{10ffff}']) {
+			expect(message(bad), JSON.stringify(bad)).toBe('ログインIDに使えない文字が含まれています');
+		}
+	});
+
+	it('accepts ordinary names, trimmed', () => {
+		expect(loginForm.parse({ loginName: '  takahashi ', password: 'x' }).loginName).toBe('takahashi');
+		expect(loginForm.parse({ loginName: '高橋😀', password: 'x' }).loginName).toBe('高橋😀');
+		expect(message('   ')).toBe('ログインIDを入力してください');
 	});
 });

@@ -5,6 +5,7 @@
  * (login-throttle.ts); they never lock the login name itself, which anyone could do to anyone.
  */
 import { z } from 'zod';
+import { cleanText } from '$lib/domain/text';
 import { ApiError } from '$lib/sync/errors';
 import type { Queryable } from '../db/store';
 import { audit } from './devices';
@@ -26,7 +27,9 @@ export interface StaffUser {
 }
 
 export const loginForm = z.object({
-	loginName: z.string().trim().min(1, 'ログインIDを入力してください').max(60),
+	// The name keys a rate limit and goes to the audit log, so it obeys the text rule (in Japanese:
+	// the message shows at the field).
+	loginName: cleanText({ message: 'ログインIDに使えない文字が含まれています' }).trim().min(1, 'ログインIDを入力してください').max(60),
 	password: z.string().min(1, 'パスワードを入力してください').max(200)
 });
 

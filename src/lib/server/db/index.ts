@@ -4,6 +4,7 @@
  */
 import { expireHoldings } from '../sync/holdings';
 import { takeWriteLock } from '../sync/records';
+import { logError } from '../log';
 import { migrate } from './migrate';
 import { openStore, storeConfigFromEnv, type Store } from './store';
 
@@ -35,7 +36,7 @@ export function getStore(): Promise<Store> {
  * server analyses at start and then every few minutes; PostgreSQL's autovacuum does this itself.
  */
 function startMaintenance(store: Store): void {
-	const analyze = () => store.exec('analyze').catch((e) => console.error('[store] analyze failed', e));
+	const analyze = () => store.exec('analyze').catch((e) => logError('store analyze', e));
 	void analyze();
 	maintenance = setInterval(analyze, ANALYZE_EVERY_MS);
 	maintenance.unref?.();
@@ -49,7 +50,7 @@ export async function runExpiry(store: Store, now: number = Date.now()): Promise
 			return expireHoldings(tx, now);
 		});
 	} catch (e) {
-		console.error('[store] expiring holdings failed', e instanceof Error ? e.name : 'error');
+		logError('[store] expiring holdings failed', e);
 		return 0;
 	}
 }

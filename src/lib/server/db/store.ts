@@ -7,6 +7,7 @@
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import { logError } from '../log';
 
 export interface QueryResult<T> {
 	rows: T[];
@@ -152,7 +153,7 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
 	// Dates stay strings (`YYYY-MM-DD`): turning them into JS Dates would shift them by time zone.
 	const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 1082 ? (v: string) => v : pg.types.getTypeParser(oid, format)) };
 	const pool = new pg.Pool({ connectionString: url, max: 10, types, options: schema ? `-c search_path=${schema}` : undefined });
-	pool.on('error', (e) => console.error('[store] idle client error', e.message));
+	pool.on('error', (e) => logError('store idle client', e));
 	if (schema) {
 		const c = await pool.connect();
 		try {

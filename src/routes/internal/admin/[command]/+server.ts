@@ -8,6 +8,7 @@ import { json, type RequestHandler } from '@sveltejs/kit';
 import { env } from '$env/dynamic/private';
 import { ApiError } from '$lib/sync/errors';
 import { api, readJson } from '$lib/server/http';
+import { logError } from '$lib/server/log';
 import { getStore } from '$lib/server/db';
 import { safeEqual } from '$lib/server/auth/tokens';
 import { runAdminCommand } from '$lib/server/admin/commands';
@@ -30,7 +31,7 @@ export const POST = api(async ({ request, params }) => {
 	} catch (e) {
 		if (e instanceof ApiError) throw e;
 		// The operator is on this machine: tell them what went wrong, not just that something did.
-		console.error(`[admin] ${params.command}`, e);
+		logError(`admin ${params.command}`, e);
 		throw new ApiError('internal', e instanceof Error ? e.message : String(e));
 	}
 });
