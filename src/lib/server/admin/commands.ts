@@ -8,6 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { hashPin, PIN_MAX_DIGITS, PIN_MIN_DIGITS, PIN_RE } from '$lib/domain/pin';
 import { STAFF_ROLES, uuid, type StaffData } from '$lib/domain/schemas';
+import { cleanText } from '$lib/domain/text';
 import { ApiError } from '$lib/sync/errors';
 import { audit, createEnrollmentCode, listDevices, setDeviceState } from '../auth/devices';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/passwords';
@@ -52,7 +53,7 @@ const absolutePath = z.string().min(1).max(4096).refine(isAbsolute, 'must be an 
 
 const staffAdd = z
 	.strictObject({
-		displayName: z.string().trim().min(1, 'a name is required').max(40),
+		displayName: cleanText().trim().min(1, 'a name is required').max(40),
 		role: z.enum(STAFF_ROLES, { error: `role must be one of: ${STAFF_ROLES.join(', ')}` }),
 		pin: z.string().regex(PIN_RE, `a PIN is ${PIN_MIN_DIGITS} to ${PIN_MAX_DIGITS} digits`).optional(),
 		loginName: z

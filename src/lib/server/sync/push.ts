@@ -142,7 +142,19 @@ async function applyTable(
 		table,
 		items.map((x) => x.change.id)
 	);
-	await authorize(tx, device, table, items, stored, reject);
+	// The very version the centre holds, sent again (a retry whose answer was lost): duplicate,
+	// whatever has changed since about what this device may touch. It changes nothing.
+	for (const { i, change } of items) {
+		if (stored.get(change.id)?.hlc === change.hlc && !verdicts.has(i)) verdicts.set(i, { id: change.id, status: 'duplicate' });
+	}
+	await authorize(
+		tx,
+		device,
+		table,
+		items.filter((x) => !verdicts.has(x.i)),
+		stored,
+		reject
+	);
 
 	// Among several versions of one record in this push, the greatest stamp is the candidate.
 	const best = new Map<string, Item>();

@@ -19,6 +19,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { makeCardCode } from '$lib/domain/card-code';
 import { formatHlc, hlcAfter } from '$lib/domain/hlc';
+import { writeCentreRecords } from '$lib/server/sync/records';
 import { uuidv7 } from '$lib/domain/ids';
 import { ERROR_STATUS, REJECT_REASONS } from '$lib/sync/errors';
 import { MAX_PUSH_BYTES, MAX_PUSH_CHANGES, pullResponse, pushResponse, SYNC_TABLES, TABLE_SCHEMAS, type SyncTable } from '$lib/sync/protocol';
@@ -324,7 +325,10 @@ describe.each(testStores())('fuzzing the device API on $name', (ts) => {
 		// A valid, unused code: near-valid enrollments carry it beside a spoiled name.
 		freshCode = await enrollmentCode(store, [fx.siteId]);
 
-		const hid = uuidv7();
+		// A family registered at the device's site, with a child: what the bases may name.
+		const family = f.household({ registeredSiteId: fx.siteId });
+		const [hid] = await store.transaction((tx) => writeCentreRecords(tx, 'households', [{ data: family }]));
+		const [cid] = await store.transaction((tx) => writeCentreRecords(tx, 'children', [{ data: f.child(hid!) }]));
 		bases = [
 			{ table: 'visits', data: f.visit(fx.sessionId) },
 			{
@@ -337,15 +341,18 @@ describe.each(testStores())('fuzzing the device API on $name', (ts) => {
 					checkedOutAt: new Date().toISOString()
 				})
 			},
-			{ table: 'visits', data: f.visit(fx.sessionId, { householdId: hid, cardCode: null, childIds: [uuidv7()], method: 'typed' }) },
+			{ table: 'visits', data: f.visit(fx.sessionId, { householdId: hid!, cardCode: null, childIds: [cid!], method: 'typed' }) },
 			{ table: 'households', data: f.household({ nickname: 'はるくん🐣', registeredSiteId: fx.siteId }) },
-			{ table: 'households', data: f.household({ areaKind: 'outside', town: null, heardFrom: null, language: 'vi', cardPrintRequested: true }) },
-			{ table: 'children', data: f.child(hid, { nickname: 'ゆい' }) },
+			{
+				table: 'households',
+				data: f.household({ areaKind: 'outside', town: null, heardFrom: null, language: 'vi', cardPrintRequested: true, registeredSiteId: fx.siteId })
+			},
+			{ table: 'children', data: f.child(hid!, { nickname: 'ゆい' }) },
 			{
 				table: 'consultations',
 				data: f.consultation(fx.sessionId, fx.staffId, {
-					householdId: hid,
-					childId: uuidv7(),
+					householdId: hid!,
+					childId: cid!,
 					note: '夜泣きについて。\n\t次回様子を聞く。',
 					followUp: 'refer_health',
 					followUpNote: '保健師へ連絡'

@@ -5,7 +5,7 @@
  * unchecked, so none of it can make a 5xx.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hlcAfter } from '$lib/domain/hlc';
+import { deviceNode, hlcAfter } from '$lib/domain/hlc';
 import { uuidv7 } from '$lib/domain/ids';
 import type { Store } from '$lib/server/db/store';
 import { openForSuite, testStores, truncateAll } from '../../../../tests/stores';
@@ -38,7 +38,8 @@ describe.each(testStores())('input hygiene on $name', (ts) => {
 	let fx: CentreFixture;
 	let token: string;
 	const auth = () => ({ authorization: `Bearer ${token}` });
-	const change = (table: string, data: unknown) => ({ table, id: uuidv7(), hlc: hlcAfter(null, 'tablet1'), deleted: false, data });
+	let deviceId: string;
+	const change = (table: string, data: unknown) => ({ table, id: uuidv7(), hlc: hlcAfter(null, deviceNode(deviceId)), deleted: false, data });
 	const count = async (table: string) => (await store.query<{ n: number }>(`select count(*)::int as n from ${table}`)).rows[0]!.n;
 
 	openForSuite(ts, (s) => (store = s), { serve: true });
@@ -47,7 +48,7 @@ describe.each(testStores())('input hygiene on $name', (ts) => {
 		fx = await seedCentre(store);
 		const res = await post('/api/v1/devices/enroll', { code: await enrollmentCode(store, [fx.siteId]), name: 'にこにこ若葉 1' });
 		expect(res.status).toBe(201);
-		({ token } = (await res.json()) as { token: string });
+		({ token, deviceId } = (await res.json()) as { token: string; deviceId: string });
 	});
 
 	it.each(POISONS)('a push with %s in one change rejects that change only, and a retry gives the same verdicts', async (_name, poison) => {
