@@ -4,6 +4,7 @@ import { createEnrollmentCode } from '../src/lib/server/auth/devices';
 import type { Store } from '../src/lib/server/db/store';
 import { writeCentreRecords } from '../src/lib/server/sync/records';
 import * as f from './factories';
+import { BASE_URL, inProcessFetch } from './in-process';
 
 export interface CentreFixture {
 	programId: string;
@@ -32,4 +33,15 @@ export async function seedCentre(store: Store, date = tokyoDate()): Promise<Cent
 
 export async function enrollmentCode(store: Store, siteIds: string[]): Promise<string> {
 	return (await createEnrollmentCode(store, siteIds, 'test')).code;
+}
+
+/** Enroll a device at `siteIds` through the real enrollment endpoint, in-process: its id and token. */
+export async function enrollDevice(store: Store, siteIds: string[], name: string): Promise<{ deviceId: string; token: string }> {
+	const res = await inProcessFetch()(`${BASE_URL}/api/v1/devices/enroll`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ code: await enrollmentCode(store, siteIds), name })
+	});
+	if (res.status !== 201) throw new Error(`enrollment answered ${res.status}: ${await res.text()}`);
+	return (await res.json()) as { deviceId: string; token: string };
 }

@@ -28,7 +28,7 @@ import type { Store } from '$lib/server/db/store';
 import { setDeviceState } from '$lib/server/auth/devices';
 import { openForSuite, testStores, truncateAll } from '../../../../tests/stores';
 import { BASE_URL, inProcessFetch } from '../../../../tests/in-process';
-import { enrollmentCode, seedCentre, type CentreFixture } from '../../../../tests/centre';
+import { enrollDevice, enrollmentCode, seedCentre, type CentreFixture } from '../../../../tests/centre';
 import * as f from '../../../../tests/factories';
 
 const RUNS = Math.max(1, Number(process.env.HIROBA_FUZZ_RUNS) || 60);
@@ -303,15 +303,7 @@ describe.each(testStores())('fuzzing the device API on $name', (ts) => {
 	beforeAll(async () => {
 		await truncateAll(store);
 		fx = await seedCentre(store);
-		const enroll = async (name: string) => {
-			const res = await inProcessFetch()(`${BASE_URL}/api/v1/devices/enroll`, {
-				method: 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: JSON.stringify({ code: await enrollmentCode(store, [fx.siteId]), name })
-			});
-			expect(res.status).toBe(201);
-			return (await res.json()) as { deviceId: string; token: string };
-		};
+		const enroll = (name: string) => enrollDevice(store, [fx.siteId], name);
 		const active = await enroll('fuzz active');
 		const retired = await enroll('fuzz retired');
 		const revoked = await enroll('fuzz revoked');

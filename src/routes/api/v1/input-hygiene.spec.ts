@@ -10,7 +10,7 @@ import { uuidv7 } from '$lib/domain/ids';
 import type { Store } from '$lib/server/db/store';
 import { openForSuite, testStores, truncateAll } from '../../../../tests/stores';
 import { BASE_URL, inProcessFetch } from '../../../../tests/in-process';
-import { enrollmentCode, seedCentre, type CentreFixture } from '../../../../tests/centre';
+import { enrollDevice, enrollmentCode, seedCentre, type CentreFixture } from '../../../../tests/centre';
 import * as f from '../../../../tests/factories';
 
 const call = inProcessFetch();
@@ -46,9 +46,7 @@ describe.each(testStores())('input hygiene on $name', (ts) => {
 	beforeEach(async () => {
 		await truncateAll(store);
 		fx = await seedCentre(store);
-		const res = await post('/api/v1/devices/enroll', { code: await enrollmentCode(store, [fx.siteId]), name: 'にこにこ若葉 1' });
-		expect(res.status).toBe(201);
-		({ token, deviceId } = (await res.json()) as { token: string; deviceId: string });
+		({ token, deviceId } = await enrollDevice(store, [fx.siteId], 'にこにこ若葉 1'));
 	});
 
 	it.each(POISONS)('a push with %s in one change rejects that change only, and a retry gives the same verdicts', async (_name, poison) => {

@@ -16,7 +16,7 @@ import { writeCentreRecords } from '$lib/server/sync/records';
 import type { Change, PullResponse, PushResult, SyncTable } from '$lib/sync/protocol';
 import { openForSuite, testStores, truncateAll } from '../../../../tests/stores';
 import { BASE_URL, inProcessFetch } from '../../../../tests/in-process';
-import { enrollmentCode, seedCentre, type CentreFixture } from '../../../../tests/centre';
+import { enrollDevice, seedCentre, type CentreFixture } from '../../../../tests/centre';
 import { storeSnapshot } from '../../../../tests/snapshot';
 import * as f from '../../../../tests/factories';
 
@@ -40,15 +40,7 @@ describe.each(testStores())('a tablet that is not to be trusted, on $name', (ts)
 	/** The victim site's records, pushed by the victim tablet. */
 	let theirs: { household: Change<'households'>; child: Change<'children'>; visit: Change<'visits'>; consultation: Change<'consultations'> };
 
-	const enroll = async (siteIds: string[], name: string): Promise<Dev> => {
-		const res = await call(`${BASE_URL}/api/v1/devices/enroll`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ code: await enrollmentCode(store, siteIds), name })
-		});
-		expect(res.status).toBe(201);
-		return (await res.json()) as Dev;
-	};
+	const enroll = (siteIds: string[], name: string): Promise<Dev> => enrollDevice(store, siteIds, name);
 	const stamp = (dev: Dev, at = Date.now()) => hlcAfter(null, deviceNode(dev.deviceId), at);
 	const change = <T extends SyncTable>(dev: Dev, table: T, data: Change<T>['data'], o: { id?: string; hlc?: string; deleted?: boolean } = {}): Change<T> => ({
 		table,
