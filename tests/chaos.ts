@@ -47,6 +47,13 @@ export interface Centre {
 	fetchFor(i: number): typeof fetch;
 }
 
+interface PulledChange {
+	table: string;
+	id: string;
+	deleted: boolean;
+	data: Record<string, unknown>;
+}
+
 interface PushBody {
 	protocol: number;
 	changes: Array<{ table: PushableTable; id: string; hlc: string; deleted: boolean; data: unknown }>;
@@ -61,8 +68,12 @@ class ChaosNetwork {
 	readonly log: Fault[] = [];
 	/** Every push that reached the centre, with the token it carried and the verdicts: replayed at the end. */
 	readonly pushes: Array<{ authorization: string; body: string; verdicts: string[] }> = [];
-	/** Something the tablet does while its own request of this kind is on its way. */
-	interject: { during: 'push' | 'pull'; run: () => Promise<void> } | null = null;
+	/**
+	 * Something the tablet does while its own request of this kind is on its way: before a push is
+	 * sent; after a pull's page with families or visits in it has left the centre and before the
+	 * tablet stores it (given those rows).
+	 */
+	interject: { during: 'push' | 'pull'; run: (page: PulledChange[]) => Promise<void> } | null = null;
 
 	constructor(
 		faults: Fault[],
@@ -77,10 +88,10 @@ class ChaosNetwork {
 		const body = init?.body as string | undefined;
 		const headers = init?.headers as Record<string, string> | undefined;
 		const kind = url.includes('/sync/push') ? 'push' : url.includes('/sync/pull') ? 'pull' : 'other';
-		if (this.interject && this.interject.during === kind) {
-			const { run } = this.interject;
+		const interject = this.interject?.during === kind ? this.interject : null;
+		if (interject && kind === 'push') {
 			this.interject = null;
-			await run();
+			await interject.run([]);
 		}
 		const send = async () => {
 			const res = await this.real(url, { method: init?.method, headers, body });
@@ -88,6 +99,16 @@ class ChaosNetwork {
 				const results = res.ok ? ((await res.clone().json()) as { results: Array<{ id: string; status: string; error?: { code: string } }> }).results : [];
 				this.pushes.push({ authorization: headers?.authorization ?? '', body, verdicts: results.map((r) => r.error?.code ?? r.status) });
 				if (res.ok) this.accepted(JSON.parse(body) as PushBody, results);
+			}
+			// Once, on the first page that reaches the tablet with a family or a visit in it.
+			if (interject && kind === 'pull' && res.ok && this.interject === interject) {
+				const page = ((await res.clone().json()) as { changes: PulledChange[] }).changes.filter(
+					(c) => (c.table === 'visits' || c.table === 'households') && !c.deleted
+				);
+				if (page.length > 0) {
+					this.interject = null;
+					await interject.run(page);
+				}
 			}
 			return res;
 		};
@@ -158,12 +179,12 @@ const opArb = (tablets: number): fc.Arbitrary<Op> => {
 		{ weight: 1, arbitrary: fc.record({ kind: fc.constant('session' as const), tablet: t, status: fc.constantFrom('open' as const, 'closed' as const) }) },
 		{ weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), tablet: t }) },
 		{
-			weight: 2,
+			weight: 4,
 			arbitrary: fc.record({
 				kind: fc.constant('syncWhileEditing' as const),
 				tablet: t,
 				pick: fc.nat(),
-				during: fc.constantFrom('push' as const, 'pull' as const)
+				during: fc.constantFrom('push' as const, 'pull' as const, 'pull' as const)
 			})
 		},
 		{ weight: 1, arbitrary: fc.record({ kind: fc.constant('centreEdit' as const), pick: fc.nat() }) },
@@ -296,7 +317,21 @@ export async function runScenario(centre: Centre, sc: Scenario): Promise<void> {
 					await t.sync();
 					break;
 				case 'syncWhileEditing':
-					nets[op.tablet]!.interject = { during: op.during, run: () => edit(op.tablet, op.pick) };
+					nets[op.tablet]!.interject = {
+						during: op.during,
+						// During a pull, edit a record of the page itself when it has one: the page's
+						// version is then older than the tablet's own by the time it is stored.
+						run: async (page) => {
+							if (page.length === 0) return edit(op.tablet, op.pick);
+							const c = page[op.pick % page.length]!;
+							if (c.table === 'visits') {
+								const data = c.data as TableData['visits'];
+								await save(op.tablet, 'visits', c.id, { ...data, adults: (data.adults % 3) + 1 });
+							} else {
+								await save(op.tablet, 'households', c.id, { ...(c.data as TableData['households']), nickname: `${op.tablet}:in-flight` });
+							}
+						}
+					};
 					await t.sync();
 					nets[op.tablet]!.interject = null;
 					break;

@@ -100,6 +100,8 @@ export const META = {
 	clockOffset: 'clockOffset',
 	/** Which version of the centre's rules for what a tablet holds the local reference data follows. */
 	pullEpoch: 'pullEpoch',
+	/** The Tokyo date old visits were last pruned on (engine.ts pruneLocal). */
+	prunedOn: 'prunedOn',
 	hasPushed: 'hasPushed',
 	lastSuccessAt: 'lastSuccessAt',
 	/** The session the kiosk is checking families in to. */

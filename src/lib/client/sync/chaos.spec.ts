@@ -10,7 +10,7 @@ import { openForSuite, testStores } from '../../../../tests/stores';
 import { inProcessFetch } from '../../../../tests/in-process';
 import { runScenario, scenarioArb } from '../../../../tests/chaos';
 
-const RUNS = Number(process.env.HIROBA_PROPERTY_RUNS ?? 25);
+const RUNS = Number(process.env.HIROBA_PROPERTY_RUNS ?? 60);
 
 describe.each(testStores())('sync under a hostile network on $name', (ts) => {
 	let store: Store;

@@ -121,6 +121,7 @@ export class SyncEngine {
 	/** Local writes announced through notifyWrite(), to know whether counts may have moved. */
 	#writes = 0;
 	#failures = 0;
+	#offset: number | null = null;
 	#retryTimer: ReturnType<typeof setTimeout> | null = null;
 	#debounceTimer: ReturnType<typeof setTimeout> | null = null;
 	#interval: ReturnType<typeof setInterval> | null = null;
@@ -366,14 +367,21 @@ export class SyncEngine {
 	 */
 	async #learnClock(serverTime: number, opts: { force: boolean }): Promise<void> {
 		const skew = serverTime - this.#opts.now();
-		const offset = (await this.db.getMeta<number>(META.clockOffset)) ?? 0;
+		const offset = await this.#clockOffset();
 		if (!opts.force && Math.abs(skew - offset) <= CLOCK_TOLERANCE_MS) return;
+		this.#offset = skew;
 		await this.db.transaction('rw', this.db.meta, async () => {
 			await this.db.setMeta(META.clockOffset, skew);
 			const corrected = this.#opts.now() + skew;
 			const state = await this.db.getMeta<{ wall: number; counter: number }>(META.clock);
 			if (state && state.wall > corrected) await this.db.setMeta(META.clock, { wall: corrected, counter: 0 });
 		});
+	}
+
+	/** The clock offset learnt from the centre (read once, then kept: this engine is what sets it). */
+	async #clockOffset(): Promise<number> {
+		this.#offset ??= (await this.db.getMeta<number>(META.clockOffset)) ?? 0;
+		return this.#offset;
 	}
 
 	/**
@@ -389,7 +397,7 @@ export class SyncEngine {
 		const tables = [...new Set((await this.db.outbox.toArray()).map((e) => e.table))];
 		return this.db.transaction('rw', [this.db.outbox, this.db.meta, ...tables.map((t) => this.db.syncTable(t))], async () => {
 			const clock = await tabletClock(this.db, device, this.#opts.now);
-			const corrected = this.#opts.now() + ((await this.db.getMeta<number>(META.clockOffset)) ?? 0);
+			const corrected = this.#opts.now() + (await this.#clockOffset());
 			const ahead = (await this.db.outbox.where('[state+seq]').between(['pending', 0], ['pending', Infinity]).toArray()).filter(
 				(e) => refused.has(e.seq!) || parseHlc(e.hlc).wall > corrected + MAX_AHEAD_MS + RESTAMP_MARGIN_MS
 			);
@@ -438,17 +446,30 @@ export class SyncEngine {
 
 	/**
 	 * Keep only what the site needs: visits of sessions more than KEEP_VISIT_DAYS in the past leave
-	 * the tablet once nothing about them waits in the outbox (the centre has them).
+	 * the tablet once nothing about them waits in the outbox (the centre has them). Once a day: the
+	 * sync after a large backlog must not pay for it.
 	 */
-	async pruneLocal(): Promise<number> {
-		const offset = (await this.db.getMeta<number>(META.clockOffset)) ?? 0;
-		const cutoff = addDays(tokyoDate(this.#opts.now() + offset), -KEEP_VISIT_DAYS);
-		const old = await this.db.sessions.where('date').below(cutoff).primaryKeys();
-		if (old.length === 0) return 0;
-		return this.db.transaction('rw', [this.db.visits, this.db.outbox], async () => {
-			const waiting = new Set((await this.db.outbox.where('table').equals('visits').toArray()).map((e) => e.id));
-			const gone = (await this.db.visits.where('sessionId').anyOf(old).primaryKeys()).filter((id) => !waiting.has(id));
+	async pruneLocal(opts: { force?: boolean } = {}): Promise<number> {
+		const today = tokyoDate(this.#opts.now() + (await this.#clockOffset()));
+		if (!opts.force && (await this.db.getMeta<string>(META.prunedOn)) === today) return 0;
+		const cutoff = addDays(today, -KEEP_VISIT_DAYS);
+		return this.db.transaction('rw', [this.db.sessions, this.db.visits, this.db.outbox, this.db.meta], async () => {
+			const old = await this.db.sessions.where('date').below(cutoff).primaryKeys();
+			const candidates = old.length === 0 ? [] : await this.db.visits.where('sessionId').anyOf(old).primaryKeys();
+			const waiting =
+				candidates.length === 0
+					? new Set<string>()
+					: new Set(
+							(
+								await this.db.outbox
+									.where('[table+id]')
+									.anyOf(candidates.map((id) => ['visits', id]))
+									.toArray()
+							).map((e) => e.id)
+						);
+			const gone = candidates.filter((id) => !waiting.has(id));
 			await this.db.visits.bulkDelete(gone);
+			await this.db.setMeta(META.prunedOn, today);
 			return gone.length;
 		});
 	}

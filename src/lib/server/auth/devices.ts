@@ -28,9 +28,12 @@ export interface Device {
 	/** When the device was retired or revoked; null while active. */
 	stateChangedAt: string | null;
 	pushedCount: number;
+	/** Whether the centre has refused stamps of this device as ahead of its clock (push.ts keeps refusing them). */
+	hasRefusedStamps: boolean;
 }
 
-const DEVICE_COLUMNS = `id::text, name, site_ids::text[] as "siteIds", state, enrolled_at as "enrolledAt", last_seen_at as "lastSeenAt", state_changed_at as "stateChangedAt", pushed_count::int as "pushedCount"`;
+const DEVICE_COLUMNS = `id::text, name, site_ids::text[] as "siteIds", state, enrolled_at as "enrolledAt", last_seen_at as "lastSeenAt", state_changed_at as "stateChangedAt", pushed_count::int as "pushedCount",
+	exists (select 1 from refused_stamps r where r.device_id = devices.id) as "hasRefusedStamps"`;
 
 function toDevice(row: Record<string, unknown>): Device {
 	const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v == null ? null : String(v));
@@ -42,7 +45,8 @@ function toDevice(row: Record<string, unknown>): Device {
 		enrolledAt: iso(row.enrolledAt)!,
 		lastSeenAt: iso(row.lastSeenAt),
 		stateChangedAt: iso(row.stateChangedAt),
-		pushedCount: Number(row.pushedCount)
+		pushedCount: Number(row.pushedCount),
+		hasRefusedStamps: row.hasRefusedStamps === true
 	};
 }
 

@@ -29,29 +29,42 @@ export interface Sighting {
 }
 
 /**
- * Record that families were seen at sites on dates. Returns the households that became live at a
- * site where they were not (new, or seen again after their holding expired).
+ * Upsert holdings from a source of sightings (a CTE named `sight` with columns h, s, d: household,
+ * site, date; one row per household and site), writing only where something changes: a family seen
+ * again the same day writes nothing. `$1` is the cutoff date; the source's parameters follow.
+ * Returns the households that became live at a site where they were not (new, or seen again after
+ * their holding expired).
  */
-export async function noteSightings(tx: Queryable, sightings: Sighting[], now: number): Promise<Set<string>> {
-	if (sightings.length === 0) return new Set();
+async function upsertSightings(tx: Queryable, source: string, params: unknown[], now: number): Promise<Set<string>> {
 	const r = await tx.query<{ h: string; live: boolean; was_live: boolean | null }>(
-		`with x as (
-		   select h, s, max(d) as d from jsonb_to_recordset($1::jsonb) as x(h uuid, s uuid, d text) group by h, s
-		 ), prev as (
-		   select hs.household_id, hs.site_id, hs.live from household_sites hs join x on hs.household_id = x.h and hs.site_id = x.s
+		`with ${source},
+		 prev as (
+		   select hs.household_id, hs.site_id, hs.live from household_sites hs join sight on hs.household_id = sight.h and hs.site_id = sight.s
 		 )
 		 insert into household_sites as hs (household_id, site_id, last_seen, live, seq)
-		 select x.h, x.s, x.d, x.d >= $2, case when x.d >= $2 then nextval('sync_seq') else 0 end from x
-		 order by x.h, x.s
+		 select sight.h, sight.s, sight.d, sight.d >= $1, case when sight.d >= $1 then nextval('sync_seq') else 0 end from sight
+		 order by sight.h, sight.s
 		 on conflict (household_id, site_id) do update set
 		   last_seen = greatest(hs.last_seen, excluded.last_seen),
 		   live = hs.live or excluded.live,
 		   seq = case when not hs.live and excluded.live then excluded.seq else hs.seq end
+		 where hs.last_seen < excluded.last_seen or (not hs.live and excluded.live)
 		 returning hs.household_id::text as h, hs.live,
 		   (select p.live from prev p where p.household_id = hs.household_id and p.site_id = hs.site_id) as was_live`,
-		[JSON.stringify(sightings.map((s) => ({ h: s.householdId, s: s.siteId, d: s.date }))), holdCutoff(now)]
+		[holdCutoff(now), ...params]
 	);
 	return new Set(r.rows.filter((row) => row.live && row.was_live !== true).map((row) => row.h));
+}
+
+/** Record that families were seen at sites on dates (see upsertSightings). */
+export async function noteSightings(tx: Queryable, sightings: Sighting[], now: number): Promise<Set<string>> {
+	if (sightings.length === 0) return new Set();
+	return upsertSightings(
+		tx,
+		`sight as (select h, s, max(d) as d from unnest($2::uuid[], $3::uuid[], $4::text[]) as x(h, s, d) group by h, s)`,
+		[sightings.map((x) => x.householdId), sightings.map((x) => x.siteId), sightings.map((x) => x.date)],
+		now
+	);
 }
 
 /**
@@ -101,19 +114,27 @@ export async function noteVisitWrites(
 	rows: Array<{ deleted: boolean; data: { sessionId: string; householdId: string | null; cardCode: string | null } }>,
 	now: number
 ): Promise<void> {
-	const live = rows.filter((r) => !r.deleted && (r.data.householdId !== null || r.data.cardCode !== null));
-	if (live.length === 0) return;
-	const r = await tx.query<{ household_id: string; site_id: string; date: string }>(
-		`select coalesce(x.h, h.id)::text as household_id, s.site_id::text, s.session_date as date
-		 from jsonb_to_recordset($1::jsonb) as x(s uuid, h uuid, c text)
-		 join sessions s on s.id = x.s
-		 left join households h on x.h is null and h.card_code = x.c
-		 where coalesce(x.h, h.id) is not null`,
-		[JSON.stringify(live.map((v) => ({ s: v.data.sessionId, h: v.data.householdId, c: v.data.cardCode })))]
-	);
-	const arrived = await noteSightings(
+	// One per session and family (or card): a push of 500 check-ins names a few dozen.
+	const seen = new Map<string, { s: string; h: string | null; c: string | null }>();
+	for (const r of rows) {
+		if (r.deleted || (r.data.householdId === null && r.data.cardCode === null)) continue;
+		const x = { s: r.data.sessionId, h: r.data.householdId, c: r.data.householdId === null ? r.data.cardCode : null };
+		seen.set(`${x.s}|${x.h ?? ''}|${x.c ?? ''}`, x);
+	}
+	if (seen.size === 0) return;
+	const list = [...seen.values()];
+	// A card alone names the family that holds it, if the centre has it yet.
+	const arrived = await upsertSightings(
 		tx,
-		r.rows.map((row) => ({ householdId: row.household_id, siteId: row.site_id, date: row.date })),
+		`x as (select * from unnest($2::uuid[], $3::uuid[], $4::text[]) as x(s, h, c)),
+		 sight as (
+		   select coalesce(x.h, h.id) as h, s.site_id as s, max(s.session_date) as d
+		   from x join sessions s on s.id = x.s
+		   left join households h on x.h is null and h.card_code = x.c
+		   where coalesce(x.h, h.id) is not null
+		   group by 1, 2
+		 )`,
+		[list.map((x) => x.s), list.map((x) => x.h), list.map((x) => x.c)],
 		now
 	);
 	await resendFamilies(tx, arrived, { households: true });

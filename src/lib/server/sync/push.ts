@@ -74,7 +74,7 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 		const node = deviceNode(device.id);
 		const latest = now + MAX_AHEAD_MS;
 		const retiredBy = device.state === 'retired' && device.stateChangedAt ? Date.parse(device.stateChangedAt) + MAX_AHEAD_MS : null;
-		const refusedBefore = await refusedStamps(tx, changes);
+		const refusedBefore = await refusedStamps(tx, device, changes);
 		const refusedNow: ChangeEnvelope[] = [];
 
 		// Group valid changes by table, remembering each one's position in the push.
@@ -276,9 +276,9 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 	// The families and children they name.
 	const named = items.map((x) => ({ ...x, householdId: (x.data as { householdId: string | null }).householdId }));
 	const householdIds = [...new Set(named.flatMap((x) => (x.householdId ? [x.householdId] : [])))];
-	const held = await heldHouseholds(tx, device.siteIds, householdIds);
-	const known = await tx.query<{ id: string; card_code: string }>('select id::text, card_code from households where id = any($1::uuid[])', [householdIds]);
-	const cardOf = new Map(known.rows.map((row) => [row.id, row.card_code]));
+	const families = await familiesNamed(tx, device.siteIds, householdIds);
+	const held = new Set(families.filter((x) => x.held).map((x) => x.id));
+	const cardOf = new Map(families.map((x) => [x.id, x.card_code]));
 	const childIds = [
 		...new Set(
 			items.flatMap((x) => {
@@ -287,8 +287,11 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 			})
 		)
 	];
-	const kids = await tx.query<{ id: string; household_id: string }>('select id::text, household_id::text from children where id = any($1::uuid[])', [childIds]);
-	const familyOf = new Map(kids.rows.map((row) => [row.id, row.household_id]));
+	const kids =
+		childIds.length === 0
+			? []
+			: (await tx.query<{ id: string; household_id: string }>('select id::text, household_id::text from children where id = any($1::uuid[])', [childIds])).rows;
+	const familyOf = new Map(kids.map((row) => [row.id, row.household_id]));
 
 	if (table === 'visits') {
 		for (const { i, data, householdId } of named) {
@@ -325,17 +328,28 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 	}
 }
 
+/** The families named, with their card codes and whether a device at `siteIds` may hold them. */
+async function familiesNamed(tx: Queryable, siteIds: string[], ids: string[]): Promise<Array<{ id: string; card_code: string; held: boolean }>> {
+	if (ids.length === 0) return [];
+	const r = await tx.query<{ id: string; card_code: string; held: boolean }>(
+		`select h.id::text, h.card_code,
+		   exists (select 1 from household_sites hs where hs.household_id = h.id and hs.site_id = any($2::uuid[]) and hs.live) as held
+		 from households h where h.id = any($1::uuid[])`,
+		[ids, siteIds]
+	);
+	return r.rows;
+}
+
 /** Stamps remembered per device, at most: a tablet cannot fill the table. */
 const MAX_REFUSED_PER_DEVICE = 10_000;
 
-/** Which of these changes' stamps were refused as ahead before (see migration 0003). */
-async function refusedStamps(tx: Queryable, changes: ChangeEnvelope[]): Promise<Set<string>> {
-	if (changes.length === 0) return new Set();
-	const r = await tx.query<{ k: string }>(
-		`select r.id::text || '|' || r.hlc as k from refused_stamps r
-		 join jsonb_to_recordset($1::jsonb) as x(id uuid, hlc text) on r.id = x.id and r.hlc = x.hlc`,
-		[JSON.stringify(changes.map((c) => ({ id: c.id, hlc: c.hlc })))]
-	);
+/** Which of these changes' stamps this device had refused as ahead before (see migration 0003). */
+async function refusedStamps(tx: Queryable, device: Device, changes: ChangeEnvelope[]): Promise<Set<string>> {
+	if (changes.length === 0 || !device.hasRefusedStamps) return new Set();
+	const r = await tx.query<{ k: string }>(`select id::text || '|' || hlc as k from refused_stamps where device_id = $1::uuid and id = any($2::uuid[])`, [
+		device.id,
+		changes.map((c) => c.id)
+	]);
 	return new Set(r.rows.map((row) => row.k));
 }
 
