@@ -13,6 +13,8 @@ import { enrollmentCode, seedCentre, type CentreFixture } from '../../../../test
 import { Tablet } from '../../../../tests/tablet';
 import * as f from '../../../../tests/factories';
 import { META } from '../db/db';
+import { SyncEngine } from './engine';
+import { BASE_URL, inProcessFetch } from '../../../../tests/in-process';
 import { addDays, tokyoDate } from '$lib/domain/dates';
 import { writeCentreRecords } from '$lib/server/sync/records';
 
@@ -294,6 +296,39 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 		expect((await t.db.visits.get(id))!.hlc).toBe(row.rows[0]!.hlc);
 		expect(t.engine.status).toMatchObject({ pending: 0, rejected: 0, lastError: null });
 		t.close();
+	});
+
+	it('keeps an edit made while a pulled page with an older version of the record was on its way', async () => {
+		const id = uuidv7();
+		const h = f.household({ registeredSiteId: fx.siteId });
+		await b.save('households', id, h);
+		await b.sync();
+		await a.sync();
+		b.time += 1_000;
+		await b.save('households', id, { ...h, nickname: 'B' });
+		await b.sync();
+		// A edits the family just after the centre built the page that carries B's older edit.
+		a.time += 5_000;
+		const real = inProcessFetch();
+		let raced = false;
+		const fetchWithEdit: typeof fetch = async (input, init) => {
+			const res = await real(input, init);
+			if (!raced && String(input).includes('/sync/pull')) {
+				raced = true;
+				await a.save('households', id, { ...h, nickname: 'A' });
+			}
+			return res;
+		};
+		const engine = new SyncEngine(a.db, { baseUrl: BASE_URL, fetch: fetchWithEdit, now: () => a.time, random: () => 0.5 });
+		await engine.syncNow();
+		expect(raced).toBe(true);
+		expect((await a.db.households.get(id))?.nickname).toBe('A');
+		await engine.syncNow();
+		const row = await store.query<{ n: string }>(`select data->>'nickname' as n from households where id = $1`, [id]);
+		expect(row.rows[0]!.n).toBe('A');
+		await b.sync();
+		expect((await b.db.households.get(id))?.nickname).toBe('A');
+		engine.stop();
 	});
 
 	it('pushes a child recorded before its family’s newest version reached the centre, in a second pass', async () => {
