@@ -73,9 +73,10 @@ export async function saveRecords<T extends PushableTable>(
 			const deleted = item.deleted ?? false;
 			const prev = unsent.get(item.id);
 			const after = [...new Set([...(prev?.after ?? []), ...(prev ? [prev.hlc] : []), ...(current[k] ? [current[k]!.hlc] : [])])].slice(-MAX_AFTER);
-			unsent.set(item.id, { table, id: item.id, hlc, deleted, data: item.data, state: 'pending', createdAt: now, after });
+			const entry: OutboxEntry = { table, id: item.id, hlc, deleted, data: item.data, state: 'pending', createdAt: now, after };
+			unsent.set(item.id, entry);
 			rows.push({ ...item.data, id: item.id, hlc, deleted } as Row<T>);
-			entries.push({ table, id: item.id, hlc, deleted, data: item.data, state: 'pending', createdAt: now, after });
+			entries.push(entry);
 		}
 		await db.outbox.bulkDelete(stale.map((e) => e.seq!));
 		await db.syncTable(table).bulkPut(rows);

@@ -95,7 +95,7 @@ interface PushOutcome {
 	clockAhead: number | null;
 	/** Outbox entries (seq) the centre refused as stamped ahead of its clock. */
 	refusedAhead: number[];
-	/** Changes left pending for another pass (see RETRY_ONCE), and changes applied, in the last pass. */
+	/** Changes left pending for another pass (see RETRY_IN_CYCLE), and changes applied, in the last pass. */
 	deferred: number;
 	applied: number;
 }
@@ -109,7 +109,7 @@ interface PushOutcome {
  * after MAX_PASSES, stays, marked, for staff.
  */
 const MAX_PASSES = 4;
-const RETRY_ONCE: ReadonlySet<string> = new Set(['clock_ahead', 'unknown_household', 'unknown_session', 'unknown_child']);
+const RETRY_IN_CYCLE: ReadonlySet<string> = new Set(['clock_ahead', 'unknown_household', 'unknown_session', 'unknown_child']);
 
 export class SyncEngine {
 	readonly db: HirobaDB;
@@ -249,7 +249,7 @@ export class SyncEngine {
 			applied: 0
 		};
 		try {
-			// Push everything; then, while some changes were held back for another try (RETRY_ONCE) and
+			// Push everything; then, while some changes were held back for another try (RETRY_IN_CYCLE) and
 			// the last pass got somewhere, push those again; a pass that got nowhere is the last.
 			for (let pass = 1; ; pass++) {
 				await this.#pushAll(device, outcome, false);
@@ -539,13 +539,13 @@ export class SyncEngine {
 	}
 
 	/**
-	 * Settle a pushed batch in the outbox: acknowledged entries go, rejected ones stay marked, and on
-	 * the first pass those refused for a reason in RETRY_ONCE stay pending for the second.
+	 * Settle a pushed batch in the outbox: acknowledged entries go, rejected ones stay marked, and
+	 * before the final pass those refused for a reason in RETRY_IN_CYCLE stay pending for another.
 	 */
 	async #ackBatch(batch: OutboxEntry[], results: PushResult[], final: boolean): Promise<{ rejected: number; deferred: number }> {
 		const first = batch[0]!.seq!;
 		const last = batch[batch.length - 1]!.seq!;
-		const retry = (r: PushResult) => !final && r.status === 'rejected' && RETRY_ONCE.has(r.error?.code ?? '');
+		const retry = (r: PushResult) => !final && r.status === 'rejected' && RETRY_IN_CYCLE.has(r.error?.code ?? '');
 		return this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
 			const rejected = results.flatMap((r, i) => (r.status === 'rejected' && !retry(r) ? [{ entry: batch[i]!, error: r.error }] : []));
 			for (const { entry, error } of rejected) {

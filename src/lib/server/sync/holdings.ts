@@ -140,15 +140,19 @@ export async function noteVisitWrites(
 	await resendFamilies(tx, arrived, { households: true });
 }
 
-/** The households among `householdIds` that a device at `siteIds` may hold now. */
-export async function heldHouseholds(tx: Queryable, siteIds: string[], householdIds: string[]): Promise<Set<string>> {
-	if (householdIds.length === 0 || siteIds.length === 0) return new Set();
-	const r = await tx.query<{ id: string }>(
-		`select distinct household_id::text as id from household_sites
-		 where household_id = any($1::uuid[]) and site_id = any($2::uuid[]) and live`,
+/**
+ * The families among `householdIds` that the centre has: each one's card code, and whether a device
+ * at `siteIds` may hold it now. A family missing from the answer is not known at the centre.
+ */
+export async function families(tx: Queryable, siteIds: string[], householdIds: string[]): Promise<Map<string, { cardCode: string; held: boolean }>> {
+	if (householdIds.length === 0) return new Map();
+	const r = await tx.query<{ id: string; card_code: string; held: boolean }>(
+		`select h.id::text, h.card_code,
+		   exists (select 1 from household_sites hs where hs.household_id = h.id and hs.site_id = any($2::uuid[]) and hs.live) as held
+		 from households h where h.id = any($1::uuid[])`,
 		[householdIds, siteIds]
 	);
-	return new Set(r.rows.map((row) => row.id));
+	return new Map(r.rows.map((row) => [row.id, { cardCode: row.card_code, held: row.held }]));
 }
 
 /**

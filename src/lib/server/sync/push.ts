@@ -24,7 +24,7 @@ import type { ChildData, ConsultationData, HouseholdData, SessionData, VisitData
 import type { RejectReason } from '$lib/sync/errors';
 import type { Store, Queryable } from '../db/store';
 import type { Device } from '../auth/devices';
-import { heldHouseholds } from './holdings';
+import { families } from './holdings';
 import { storedVersions, takeWriteLock, upsertRows, type RowVersion } from './records';
 
 /** Validate the envelope: any fault here refuses the whole push and applies nothing. */
@@ -219,7 +219,7 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 	}
 
 	if (table === 'households') {
-		const held = await heldHouseholds(tx, device.siteIds, [...stored.keys()]);
+		const known = await families(tx, device.siteIds, [...stored.keys()]);
 		for (const { i, change, data } of items) {
 			const h = data as HouseholdData;
 			const prev = old(change.id) as HouseholdData | undefined;
@@ -227,7 +227,7 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 				if (h.registeredSiteId === null || !sites.has(h.registeredSiteId)) {
 					reject(i, 'forbidden_household', 'a family registers at one of this device’s sites');
 				}
-			} else if (!held.has(change.id)) {
+			} else if (!known.get(change.id)?.held) {
 				reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
 			} else if (h.registeredSiteId !== prev.registeredSiteId && (h.registeredSiteId === null || !sites.has(h.registeredSiteId))) {
 				reject(i, 'forbidden_household', 'a family’s registration moves only to one of this device’s sites');
@@ -244,15 +244,13 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 			const prev = old(change.id) as ChildData | undefined;
 			if (prev) households.add(prev.householdId);
 		}
-		const held = await heldHouseholds(tx, device.siteIds, [...households]);
-		const known = await tx.query<{ id: string }>('select id::text from households where id = any($1::uuid[])', [[...households]]);
-		const exists = new Set(known.rows.map((row) => row.id));
+		const known = await families(tx, device.siteIds, [...households]);
 		for (const { i, change, data } of items) {
 			const prev = old(change.id) as ChildData | undefined;
-			const family = (data as ChildData).householdId;
+			const family = known.get((data as ChildData).householdId);
 			// Not there yet (its registration is still on its way, behind this child): worth a retry.
-			if (!exists.has(family)) reject(i, 'unknown_household', 'the family is not known at the centre');
-			else if (!held.has(family) || (prev && !held.has(prev.householdId))) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
+			if (!family) reject(i, 'unknown_household', 'the family is not known at the centre');
+			else if (!family.held || (prev && !known.get(prev.householdId)?.held)) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
 		}
 		return;
 	}
@@ -276,9 +274,9 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 	// The families and children they name.
 	const named = items.map((x) => ({ ...x, householdId: (x.data as { householdId: string | null }).householdId }));
 	const householdIds = [...new Set(named.flatMap((x) => (x.householdId ? [x.householdId] : [])))];
-	const families = await familiesNamed(tx, device.siteIds, householdIds);
-	const held = new Set(families.filter((x) => x.held).map((x) => x.id));
-	const cardOf = new Map(families.map((x) => [x.id, x.card_code]));
+	const known = await families(tx, device.siteIds, householdIds);
+	const held = new Set([...known].filter(([, x]) => x.held).map(([id]) => id));
+	const cardOf = new Map([...known].map(([id, x]) => [id, x.cardCode]));
 	const childIds = [
 		...new Set(
 			items.flatMap((x) => {
@@ -326,18 +324,6 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 			reject(i, 'unknown_child', 'the child belongs to the consultation’s family');
 		}
 	}
-}
-
-/** The families named, with their card codes and whether a device at `siteIds` may hold them. */
-async function familiesNamed(tx: Queryable, siteIds: string[], ids: string[]): Promise<Array<{ id: string; card_code: string; held: boolean }>> {
-	if (ids.length === 0) return [];
-	const r = await tx.query<{ id: string; card_code: string; held: boolean }>(
-		`select h.id::text, h.card_code,
-		   exists (select 1 from household_sites hs where hs.household_id = h.id and hs.site_id = any($2::uuid[]) and hs.live) as held
-		 from households h where h.id = any($1::uuid[])`,
-		[ids, siteIds]
-	);
-	return r.rows;
 }
 
 /** Stamps remembered per device, at most: a tablet cannot fill the table. */
