@@ -37,6 +37,7 @@ export default defineConfig({
 		})
 	],
 	test: {
+		setupFiles: ['tests/setup-keys.ts'],
 		projects: [
 			{
 				extends: true,

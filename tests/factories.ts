@@ -5,7 +5,7 @@
 import { makeCardCode } from '../src/lib/domain/card-code';
 import { tokyoDate } from '../src/lib/domain/dates';
 import { uuidv7 } from '../src/lib/domain/ids';
-import type { ChildData, ConsultationData, HouseholdData, ProgramData, SessionData, SiteData, StaffData, VisitData } from '../src/lib/domain/schemas';
+import type { ChildData, ConsultationData, ConsultationForm, HouseholdData, ProgramData, SessionData, SiteData, StaffData, VisitData } from '../src/lib/domain/schemas';
 import { TABLE_SCHEMAS, type SyncTable, type TableData } from '../src/lib/sync/protocol';
 
 export const id = () => uuidv7();
@@ -66,13 +66,30 @@ export function consultation(sessionId: string, staffId: string, o: Partial<Cons
 		childAgeBand: 'age1',
 		topics: ['sleep'],
 		durationMin: 10,
-		note: '夜泣きについて。次回様子を聞く。',
+		sealed: null,
 		urgency: 'normal',
 		followUp: 'next_time',
-		followUpNote: null,
 		consultedAt: new Date().toISOString(),
 		...o
 	});
+}
+
+/** A text of the sealed form (seal.ts) that no key opens: for schema and permission tests. */
+export const SEALED_SAMPLE = `hs1.${'k'.repeat(16)}.${'B'.repeat(87)}.${'C'.repeat(16)}.${'D'.repeat(40)}`;
+
+/** What a 相談員 fills in on the tablet (schemas.ts consultationForm), valid. */
+export function consultationFormInput(o: Partial<ConsultationForm> = {}): ConsultationForm {
+	return {
+		householdId: null,
+		childId: null,
+		topics: ['sleep'],
+		durationMin: 10,
+		note: '夜泣きについて。次回様子を聞く。',
+		urgency: 'normal',
+		followUp: 'next_time',
+		followUpNote: '',
+		...o
+	};
 }
 
 export function staffMember(o: Partial<StaffData> = {}): StaffData {

@@ -26,11 +26,21 @@ function childEnv(dataDir: string, extra: Env = {}): NodeJS.ProcessEnv {
 		'TLS_CERT_FILE',
 		'TLS_KEY_FILE',
 		'BODY_SIZE_LIMIT',
-		'HIROBA_ADMIN_SECRET'
+		'HIROBA_ADMIN_SECRET',
+		'HIROBA_KEY_DIR'
 	]) {
 		delete env[name];
 	}
-	Object.assign(env, { HIROBA_DATA_DIR: dataDir, HIROBA_SKIP_BUILD: '1', PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' });
+	// The sealing keys live beside the data folder, not in it (DESIGN.md): the same data folder gets
+	// the same keys back on a restart.
+	Object.assign(env, {
+		HIROBA_DATA_DIR: dataDir,
+		HIROBA_KEY_DIR: `${dataDir.replace(/\/+$/, '')}-keys`,
+		HIROBA_SKIP_BUILD: '1',
+		PORT: '0',
+		HOST: '127.0.0.1',
+		NODE_ENV: 'production'
+	});
 	for (const [k, v] of Object.entries(extra)) {
 		if (v === undefined) delete env[k];
 		else env[k] = v;
@@ -152,6 +162,7 @@ export async function makePlace(kind: 'pglite' | 'postgres'): Promise<Place> {
 			open: () => openStore({ kind: 'pglite', dataDir }),
 			async dispose() {
 				rmSync(dataDir, { recursive: true, force: true });
+				rmSync(`${dataDir}-keys`, { recursive: true, force: true });
 			}
 		};
 	}
@@ -171,6 +182,7 @@ export async function makePlace(kind: 'pglite' | 'postgres'): Promise<Place> {
 		open: () => openStore({ kind: 'postgres', url: databaseUrl }),
 		async dispose() {
 			rmSync(dataDir, { recursive: true, force: true });
+			rmSync(`${dataDir}-keys`, { recursive: true, force: true });
 			const s = await openStore({ kind: 'postgres', url: base });
 			await s.exec(`drop schema if exists ${schema} cascade`);
 			await s.close();

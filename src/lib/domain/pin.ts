@@ -4,6 +4,7 @@
  * A PIN is short; the slow hash makes each guess on the tablet cost a quarter of a second or more,
  * and the tablet's growing lockout per staff member bounds how many guesses a stranger gets.
  */
+import { b64url, fromB64url } from './base64';
 
 /** A new PIN has 6 to 8 digits (DESIGN.md "Security and privacy model"). */
 export const PIN_MIN_DIGITS = 6;
@@ -34,17 +35,6 @@ export const OWASP_PBKDF2_ITERATIONS = 600_000;
 export const PIN_ITERATIONS = 2_000_000;
 
 const HASH_RE = /^pbkdf2-sha256\$(\d+)\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
-
-function b64url(bytes: Uint8Array): string {
-	let s = '';
-	for (const b of bytes) s += String.fromCharCode(b);
-	return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromB64url(text: string): Uint8Array {
-	const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-	return Uint8Array.from(s, (c) => c.charCodeAt(0));
-}
 
 async function derive(pin: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
 	const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, ['deriveBits']);

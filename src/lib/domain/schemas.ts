@@ -9,6 +9,7 @@ import { isCardCode } from './card-code';
 import { isValidIsoDate, YEAR_MONTH_RE } from './dates';
 import { HLC_RE } from './hlc';
 import { UUID_RE } from './ids';
+import { MAX_SEALED_CHARS, SEALED_RE } from './seal';
 import { cleanText } from './text';
 
 export const uuid = z.string().regex(UUID_RE, 'must be a UUID');
@@ -129,6 +130,18 @@ export const URGENCIES = ['normal', 'watch', 'urgent'] as const;
 export const FOLLOW_UPS = ['none', 'next_time', 'refer_centre', 'refer_health', 'refer_support', 'other'] as const;
 export const AGE_BAND_VALUES = ['age0', 'age1', 'age2', 'age3plus', 'school'] as const;
 
+/** Referral follow-ups: at the centre each of these makes a follow-up case (open → in progress → closed). */
+export const REFERRALS = ['refer_centre', 'refer_health', 'refer_support', 'other'] as const satisfies readonly (typeof FOLLOW_UPS)[number][];
+export const isReferral = (f: string) => (REFERRALS as readonly string[]).includes(f);
+export const TOPIC_CODE_RE = /^[a-z][a-z0-9_]{1,40}$/;
+/** Longest note and follow-up note, in characters (a short note: the record, not a case file). */
+export const NOTE_MAX = 1000;
+export const FOLLOW_UP_NOTE_MAX = 200;
+export const DURATION_MAX_MIN = 240;
+
+/** A text sealed to the centre's key (seal.ts): what a tablet stores and sends instead of a note. */
+export const sealedText = z.string().max(MAX_SEALED_CHARS).regex(SEALED_RE, 'must be a text sealed to the centre (hs1.…)');
+
 export const consultationData = z.strictObject({
 	sessionId: uuid,
 	staffId: uuid,
@@ -136,20 +149,51 @@ export const consultationData = z.strictObject({
 	childId: uuid.nullable(),
 	childAgeBand: z.enum(AGE_BAND_VALUES).nullable(),
 	topics: z
-		.array(z.string().regex(/^[a-z][a-z0-9_]{1,40}$/))
+		.array(z.string().regex(TOPIC_CODE_RE))
 		.min(1)
-		.max(15),
-	durationMin: z.int().min(1).max(240),
-	/** Sensitive. Sealed at rest on the tablet; purged there once the centre has it. */
-	note: cleanText({ multiLine: true }).max(2000),
+		.max(15)
+		.refine((t) => new Set(t).size === t.length, 'each topic once'),
+	durationMin: z.int().min(1).max(DURATION_MAX_MIN),
+	/**
+	 * The note and follow-up note, sealed on the tablet to the centre's key (seal.ts), never in
+	 * clear. Null in a revision that leaves the text as the previous revision had it (a tablet
+	 * cannot read back what it sealed), and in a first version with no text.
+	 */
+	sealed: sealedText.nullable(),
 	urgency: z.enum(URGENCIES),
 	followUp: z.enum(FOLLOW_UPS),
-	followUpNote: noteText(200).nullable(),
 	consultedAt: instant
 });
 
+/**
+ * What a 相談員 fills in on the tablet, before the free text is sealed. The messages are shown on
+ * screen as they are.
+ */
+export const consultationForm = z.strictObject({
+	householdId: uuid.nullable(),
+	childId: uuid.nullable(),
+	topics: z
+		.array(z.string().regex(TOPIC_CODE_RE, '相談内容の分類が正しくありません'))
+		.min(1, '相談内容を1つ以上選んでください')
+		.max(15, '相談内容は15個までです'),
+	durationMin: z
+		.number({ error: '相談時間を分で入力してください' })
+		.int('相談時間は分単位の整数で入力してください')
+		.min(1, '相談時間は1分以上で入力してください')
+		.max(DURATION_MAX_MIN, `相談時間は${DURATION_MAX_MIN}分（4時間）以内で入力してください`),
+	note: cleanText({ multiLine: true, message: 'メモに使えない文字が含まれています' })
+		.trim()
+		.max(NOTE_MAX, `メモは${NOTE_MAX}文字以内にしてください`),
+	urgency: z.enum(URGENCIES, { error: '緊急度を選んでください' }),
+	followUp: z.enum(FOLLOW_UPS, { error: 'フォローアップを選んでください' }),
+	followUpNote: cleanText({ multiLine: true, message: 'つなぎ先のメモに使えない文字が含まれています' })
+		.trim()
+		.max(FOLLOW_UP_NOTE_MAX, `つなぎ先のメモは${FOLLOW_UP_NOTE_MAX}文字以内にしてください`)
+});
+export type ConsultationForm = z.infer<typeof consultationForm>;
+
 export const topicData = z.strictObject({
-	code: z.string().regex(/^[a-z][a-z0-9_]{1,40}$/),
+	code: z.string().regex(TOPIC_CODE_RE),
 	labelJa: shortText(40).min(1),
 	sort: z.int().min(0).max(10_000),
 	active: z.boolean()

@@ -68,6 +68,7 @@ export const REJECT_REASONS = [
 	'unknown_session',
 	'unknown_household',
 	'unknown_child',
-	'card_code_taken'
+	'card_code_taken',
+	'unknown_seal_key'
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];

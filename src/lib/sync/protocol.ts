@@ -16,6 +16,7 @@ import {
 	uuid,
 	visitData
 } from '$lib/domain/schemas';
+import { KEY_ID_RE, type SealPublicKey } from '$lib/domain/seal';
 import { cleanText } from '$lib/domain/text';
 
 export const PROTOCOL_VERSION = 1;
@@ -119,6 +120,8 @@ export interface PullResponse {
 	more: boolean;
 	/** How many changes this device has ever had applied at the centre (eviction warning). */
 	devicePushed: number;
+	/** The key notes are sealed to now (seal.ts). */
+	sealKey: SealPublicKey;
 }
 
 export const pullResponse = z.object({
@@ -134,7 +137,11 @@ export const pullResponse = z.object({
 	evict: z.array(z.object({ table: z.enum(EVICTABLE_TABLES), id: z.string() })).default([]),
 	cursor,
 	more: z.boolean(),
-	devicePushed: z.number().int().min(0)
+	devicePushed: z.number().int().min(0),
+	sealKey: z.object({
+		kid: z.string().regex(KEY_ID_RE),
+		jwk: z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() })
+	})
 });
 
 /** `GET /api/v1/households/lookup?card=<code>`: one family by its card, while the centre is reachable. */

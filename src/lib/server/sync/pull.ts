@@ -4,7 +4,8 @@
  * sites; the households and children of families registered at or seen at its sites in the last
  * 13 months (holdings.ts); and the visits of its sites' sessions within a day of today made by
  * other tablets (so two tablets at one site share today's list). Rows the device itself wrote last
- * are not sent back to it. Consultations never flow down.
+ * are not sent back to it. Consultations never flow down. Every page carries the centre's public
+ * sealing key (seal.ts).
  *
  * A page also tells the device what to evict: a family whose holding at its sites expired, and a
  * staff member who no longer works there. (A first pull, from cursor 0, has nothing to evict.)
@@ -13,6 +14,7 @@ import { addDays, tokyoDate } from '$lib/domain/dates';
 import type { Change, EvictableTable, PullResponse } from '$lib/sync/protocol';
 import type { Store } from '../db/store';
 import type { Device } from '../auth/devices';
+import { getKeyring } from '../crypto/keyring';
 import { takeReadLock } from './records';
 
 const COLS = `id::text as id, hlc, deleted, data, seq`;
@@ -20,7 +22,9 @@ const COLS = `id::text as id, hlc, deleted, data, seq`;
 export const SHARED_VISIT_DAYS = 1;
 
 export async function buildPull(store: Store, device: Device, since: string, limit: number, now: number = Date.now()): Promise<PullResponse> {
-	return store.transaction(async (tx) => {
+	// Every page names the key tablets seal notes to, so a rotation reaches them at their next sync.
+	const sealKey = (await getKeyring()).current;
+	const page = await store.transaction(async (tx): Promise<Omit<PullResponse, 'sealKey'>> => {
 		// Waits for pushes in flight: after it, every sequence number taken so far is committed or
 		// rolled back, so the page's upper bound cannot skip a row that is about to appear. PGlite
 		// has one connection and runs one transaction at a time, so there it is already so.
@@ -82,4 +86,5 @@ export async function buildPull(store: Store, device: Device, since: string, lim
 			devicePushed: device.pushedCount
 		};
 	});
+	return { ...page, sealKey };
 }

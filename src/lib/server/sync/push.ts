@@ -24,6 +24,9 @@ import type { ChildData, ConsultationData, HouseholdData, SessionData, VisitData
 import type { RejectReason } from '$lib/sync/errors';
 import type { Store, Queryable } from '../db/store';
 import type { Device } from '../auth/devices';
+import { sealedKeyId } from '$lib/domain/seal';
+import { getKeyring } from '../crypto/keyring';
+import { keepRevisions } from '../consultations/cases';
 import { families } from './holdings';
 import { storedVersions, takeWriteLock, upsertRows, type RowVersion } from './records';
 
@@ -186,6 +189,15 @@ async function applyTable(
 	for (const { i, id } of candidates) {
 		verdicts.set(i, { id, status: written.has(id) ? 'applied' : 'stale' });
 	}
+	// A consultation's older version arriving late is still one of its revisions: kept, not applied.
+	if (table === 'consultations') {
+		const late = items.filter((x) => verdicts.get(x.i)?.status === 'stale');
+		await keepRevisions(
+			tx,
+			late.map((x) => ({ id: x.change.id, hlc: x.change.hlc, deleted: x.change.deleted, data: x.data })),
+			device.id
+		);
+	}
 }
 
 type Stored = Map<string, { hlc: string; deleted: boolean; data: unknown }>;
@@ -315,9 +327,16 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 		[staffIds, device.siteIds]
 	);
 	const onRoster = new Set(roster.rows.map((row) => row.id));
-	for (const { i, data, householdId } of named) {
+	// A note sealed to a key the centre does not have could never be opened: refused, and kept on
+	// the tablet where staff see it, rather than stored unreadable.
+	const keyring = await getKeyring();
+	for (const { i, change, data, householdId } of named) {
 		const c = data as ConsultationData;
-		if (!onRoster.has(c.staffId)) reject(i, 'forbidden_staff', 'the staff member is not on the roster of this device’s sites');
+		const prevStaff = old(change.id)?.staffId;
+		const kid = c.sealed === null ? null : sealedKeyId(c.sealed);
+		if (kid !== null && !keyring.privateKeyFor(kid)) reject(i, 'unknown_seal_key', `the note is sealed to key ${kid}, which this centre does not hold`);
+		else if (!onRoster.has(c.staffId)) reject(i, 'forbidden_staff', 'the staff member is not on the roster of this device’s sites');
+		else if (prevStaff !== undefined && prevStaff !== c.staffId) reject(i, 'forbidden_staff', 'a revision keeps the staff member who recorded the consultation');
 		else if (householdId !== null && !cardOf.has(householdId)) reject(i, 'unknown_household', 'the family is not known at the centre');
 		else if (householdId !== null && !held.has(householdId)) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
 		else if (c.childId !== null && (householdId === null || familyOf.get(c.childId) !== householdId)) {

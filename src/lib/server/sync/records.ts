@@ -8,6 +8,7 @@ import { hlcAfter } from '$lib/domain/hlc';
 import { uuidv7 } from '$lib/domain/ids';
 import { TABLE_SCHEMAS, SYNC_TABLES, type SyncTable, type TableData } from '$lib/sync/protocol';
 import type { Queryable } from '../db/store';
+import { keepRevisions, noteConsultationWrites } from '../consultations/cases';
 import { noteHouseholdWrites, noteVisitWrites } from './holdings';
 
 /** Arbitrary constant: exclusive for writers of synced tables, shared for pulls. */
@@ -37,7 +38,8 @@ export interface RowVersion {
 /**
  * Insert or replace rows whose stamp is newer than the stored one, in one set-based statement, and
  * note where the families of written households and visits were seen (holdings.ts), so every
- * writer keeps the tablets' shares up to date. Returns the ids written. Caller holds the write lock
+ * writer keeps the tablets' shares up to date; every consultation version is kept as a revision and
+ * a referral opens a follow-up case (consultations/cases.ts). Returns the ids written. Caller holds the write lock
  * and has already validated `data`.
  */
 export async function upsertRows(
@@ -66,6 +68,15 @@ export async function upsertRows(
 		const done = rows.filter((row) => written.has(row.id));
 		if (table === 'households') await noteHouseholdWrites(tx, done as Parameters<typeof noteHouseholdWrites>[1], now);
 		else await noteVisitWrites(tx, done as Parameters<typeof noteVisitWrites>[1], now);
+	}
+	if (table === 'consultations') {
+		await keepRevisions(tx, rows, originDevice);
+		await noteConsultationWrites(
+			tx,
+			rows.filter((row) => written.has(row.id)),
+			originDevice ? `device:${originDevice}` : 'centre',
+			now
+		);
 	}
 	return written;
 }

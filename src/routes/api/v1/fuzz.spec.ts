@@ -346,9 +346,7 @@ describe.each(testStores())('fuzzing the device API on $name', (ts) => {
 				data: f.consultation(fx.sessionId, fx.staffId, {
 					householdId: hid!,
 					childId: cid!,
-					note: '夜泣きについて。\n\t次回様子を聞く。',
-					followUp: 'refer_health',
-					followUpNote: '保健師へ連絡'
+					followUp: 'refer_health'
 				})
 			},
 			{ table: 'sessions', data: f.session(fx.siteId) },
@@ -614,9 +612,7 @@ describe.each(testStores())('fuzzing the device API on $name', (ts) => {
 					{
 						nickname: allowedText(false).map((t) => t.trim() || 'x'),
 						town: allowedText(false).map((t) => t.trim() || 'x'),
-						consentVersion: allowedText(false).map((t) => t.trim() || 'x'),
-						note: allowedText(true),
-						followUpNote: allowedText(true)
+						consentVersion: allowedText(false).map((t) => t.trim() || 'x')
 					},
 					{ requiredKeys: [] }
 				)

@@ -51,7 +51,7 @@ describe.each(testStores())('input hygiene on $name', (ts) => {
 
 	it.each(POISONS)('a push with %s in one change rejects that change only, and a retry gives the same verdicts', async (_name, poison) => {
 		const poisoned = [
-			change('consultations', { ...f.consultation(fx.sessionId, fx.staffId), note: `夜泣きについて${poison}。` }),
+			change('consultations', { ...f.consultation(fx.sessionId, fx.staffId), sealed: `${f.SEALED_SAMPLE}${poison}` }),
 			change('households', { ...f.household(), nickname: `はる${poison}` }),
 			change('children', { ...f.child(uuidv7()), nickname: poison }),
 			change('visits', { ...f.visit(fx.sessionId), cardCode: poison })
@@ -66,7 +66,7 @@ describe.each(testStores())('input hygiene on $name', (ts) => {
 		expect(results.slice(0, poisoned.length).map((r) => `${r.status}:${r.error?.code}`)).toEqual(poisoned.map(() => 'rejected:invalid_data'));
 		expect(results[poisoned.length]).toEqual({ id: good.id, status: 'applied' });
 		// The reason names the field, so staff can see what to correct on the tablet.
-		expect(results[0]!.error!.message).toContain('note');
+		expect(results[0]!.error!.message).toContain('sealed');
 		expect(results[1]!.error!.message).toContain('nickname');
 
 		const again = await post('/api/v1/sync/push', body, auth());
