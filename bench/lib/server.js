@@ -19,7 +19,7 @@ export async function startServer(opts = {}) {
 	const env = {
 		...process.env,
 		HIROBA_DATA_DIR: dataDir,
-		HIROBA_KEY_DIR: join(dataDir, "keys"),
+		HIROBA_KEY_DIR: join(dataDir, 'keys'),
 		HIROBA_SKIP_BUILD: '1',
 		PORT: '0',
 		HOST: '127.0.0.1',

@@ -293,16 +293,25 @@ describe('consultationData', () => {
 		const form = f.consultationFormInput();
 		ok(consultationForm, { ...form, note: 'あ'.repeat(NOTE_MAX) });
 		ok(consultationForm, { ...form, note: '' });
-		expect(theIssue(consultationForm, { ...form, note: 'あ'.repeat(NOTE_MAX + 1) })).toEqual({ path: ['note'], message: `メモは${NOTE_MAX}文字以内にしてください` });
+		expect(theIssue(consultationForm, { ...form, note: 'あ'.repeat(NOTE_MAX + 1) })).toEqual({
+			path: ['note'],
+			message: `メモは${NOTE_MAX}文字以内にしてください`
+		});
 	});
 
 	it('the tablet form answers no topic and a duration of −5 or 900 in Japanese', () => {
 		const form = f.consultationFormInput();
 		expect(theIssue(consultationForm, { ...form, topics: [] })).toEqual({ path: ['topics'], message: '相談内容を1つ以上選んでください' });
 		expect(theIssue(consultationForm, { ...form, durationMin: -5 })).toEqual({ path: ['durationMin'], message: '相談時間は1分以上で入力してください' });
-		expect(theIssue(consultationForm, { ...form, durationMin: 900 })).toEqual({ path: ['durationMin'], message: '相談時間は240分（4時間）以内で入力してください' });
+		expect(theIssue(consultationForm, { ...form, durationMin: 900 })).toEqual({
+			path: ['durationMin'],
+			message: '相談時間は240分（4時間）以内で入力してください'
+		});
 		expect(theIssue(consultationForm, { ...form, durationMin: Number.NaN }).path).toEqual(['durationMin']);
-		expect(theIssue(consultationForm, { ...form, followUpNote: 'あ'.repeat(201) })).toEqual({ path: ['followUpNote'], message: 'つなぎ先のメモは200文字以内にしてください' });
+		expect(theIssue(consultationForm, { ...form, followUpNote: 'あ'.repeat(201) })).toEqual({
+			path: ['followUpNote'],
+			message: 'つなぎ先のメモは200文字以内にしてください'
+		});
 		expect(theIssue(consultationForm, { ...form, note: '夜泣き\u0000' })).toEqual({ path: ['note'], message: 'メモに使えない文字が含まれています' });
 	});
 
@@ -416,7 +425,10 @@ describe('free text refuses characters the store cannot keep or a person cannot 
 	it.each(POISONS)('a consultation form with %s in its note or follow-up note is refused at that field, in Japanese', (_name, poison) => {
 		const c = f.consultationFormInput();
 		expect(theIssue(consultationForm, { ...c, note: `夜泣き\n${poison}` })).toEqual({ path: ['note'], message: 'メモに使えない文字が含まれています' });
-		expect(theIssue(consultationForm, { ...c, followUpNote: poison })).toEqual({ path: ['followUpNote'], message: 'つなぎ先のメモに使えない文字が含まれています' });
+		expect(theIssue(consultationForm, { ...c, followUpNote: poison })).toEqual({
+			path: ['followUpNote'],
+			message: 'つなぎ先のメモに使えない文字が含まれています'
+		});
 	});
 
 	it.each(POISONS)('every other free-text field refuses %s too', (_name, poison) => {

@@ -181,9 +181,7 @@ export const consultationForm = z.strictObject({
 		.int('相談時間は分単位の整数で入力してください')
 		.min(1, '相談時間は1分以上で入力してください')
 		.max(DURATION_MAX_MIN, `相談時間は${DURATION_MAX_MIN}分（4時間）以内で入力してください`),
-	note: cleanText({ multiLine: true, message: 'メモに使えない文字が含まれています' })
-		.trim()
-		.max(NOTE_MAX, `メモは${NOTE_MAX}文字以内にしてください`),
+	note: cleanText({ multiLine: true, message: 'メモに使えない文字が含まれています' }).trim().max(NOTE_MAX, `メモは${NOTE_MAX}文字以内にしてください`),
 	urgency: z.enum(URGENCIES, { error: '緊急度を選んでください' }),
 	followUp: z.enum(FOLLOW_UPS, { error: 'フォローアップを選んでください' }),
 	followUpNote: cleanText({ multiLine: true, message: 'つなぎ先のメモに使えない文字が含まれています' })

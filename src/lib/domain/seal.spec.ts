@@ -86,6 +86,9 @@ describe('sealing to the centre', () => {
 		expect(await openConsultationText(old, both, 'id-1')).toEqual({ note: '古い鍵のメモ', followUpNote: null });
 		expect(await openConsultationText(fresh, both, 'id-2')).toEqual({ note: '新しい鍵のメモ', followUpNote: '保健相談所へ' });
 		// A centre that lost the old key says which key is missing.
-		await expect(openConsultationText(old, after.keys, 'id-1')).rejects.toMatchObject({ code: 'unknown_key', message: expect.stringContaining(before.pair.kid) });
+		await expect(openConsultationText(old, after.keys, 'id-1')).rejects.toMatchObject({
+			code: 'unknown_key',
+			message: expect.stringContaining(before.pair.kid)
+		});
 	});
 });

@@ -37,6 +37,24 @@ export interface OutboxEntry {
 	createdAt: number;
 }
 
+/**
+ * Local-only: a consultation being written, saved as it is typed so that a reload, a crash or the
+ * staff lock loses nothing. The form's content is encrypted under this tablet's own key (a
+ * non-extractable AES-GCM key in `meta`), never stored in clear; on save it is sealed to the centre
+ * and the draft goes (consultations.ts). The id is the consultation's own, so a draft saved twice
+ * (two tabs, a reload racing the save) is still one record.
+ */
+export interface DraftRow {
+	id: string;
+	staffId: string;
+	sessionId: string;
+	/** The stamp of the saved version this draft corrects; null for a new consultation. */
+	baseHlc: string | null;
+	updatedAt: number;
+	iv: Uint8Array;
+	ct: ArrayBuffer;
+}
+
 export interface MetaEntry {
 	key: string;
 	value: unknown;
@@ -56,6 +74,8 @@ export class HirobaDB extends Dexie {
 	outbox!: Table<OutboxEntry, number>;
 	/** Local-only. */
 	meta!: Table<MetaEntry, string>;
+	/** Local-only: consultations being written, encrypted under the tablet's own key. */
+	drafts!: Table<DraftRow, string>;
 
 	constructor(name = 'hiroba', options?: DexieOptions) {
 		super(name, options);
@@ -76,6 +96,11 @@ export class HirobaDB extends Dexie {
 		// instead of loading and sorting the whole backlog for every batch.
 		this.version(2).stores({
 			outbox: '++seq, [table+id], state, [state+seq]'
+		});
+		// v3: consultation drafts (local-only), and today's consultations of one staff member.
+		this.version(3).stores({
+			drafts: 'id, staffId',
+			consultations: 'id, sessionId, staffId'
 		});
 	}
 
@@ -109,7 +134,11 @@ export const META = {
 	/** Failed staff PIN attempts per staff member and the wait still to run (staff-lock.svelte.ts). */
 	pinLockout: 'pinLockout',
 	/** Which camera the kiosk uses. */
-	camera: 'camera'
+	camera: 'camera',
+	/** The centre's public key that notes are sealed to ({ kid, jwk }), from every pull. */
+	sealKey: 'sealKey',
+	/** This tablet's own AES-GCM key for drafts: a non-extractable CryptoKey. */
+	draftKey: 'draftKey'
 } as const;
 
 export interface DeviceCredentials {

@@ -7,6 +7,7 @@
  * Offline is the normal case: a failed request changes nothing locally; the outbox keeps every
  * change until the centre has acknowledged it, and retries are safe because pushes are idempotent.
  */
+import Dexie from 'dexie';
 import { addDays, tokyoDate } from '$lib/domain/dates';
 import { deviceNode, MAX_AHEAD_MS, maxHlc, parseHlc } from '$lib/domain/hlc';
 import { isApiErrorBody, type ErrorCode } from '$lib/sync/errors';
@@ -445,15 +446,29 @@ export class SyncEngine {
 	}
 
 	/**
-	 * Keep only what the site needs: visits of sessions more than KEEP_VISIT_DAYS in the past leave
-	 * the tablet once nothing about them waits in the outbox (the centre has them). Once a day: the
+	 * Keep only what the site needs: visits of sessions more than KEEP_VISIT_DAYS in the past, and
+	 * consultations of earlier days, leave the tablet once nothing about them waits in the outbox
+	 * (the centre has them). Once a day: the
 	 * sync after a large backlog must not pay for it.
 	 */
 	async pruneLocal(opts: { force?: boolean } = {}): Promise<number> {
 		const today = tokyoDate(this.#opts.now() + (await this.#clockOffset()));
 		if (!opts.force && (await this.db.getMeta<string>(META.prunedOn)) === today) return 0;
 		const cutoff = addDays(today, -KEEP_VISIT_DAYS);
-		return this.db.transaction('rw', [this.db.sessions, this.db.visits, this.db.outbox, this.db.meta], async () => {
+		return this.db.transaction('rw', [this.db.sessions, this.db.visits, this.db.consultations, this.db.outbox, this.db.meta], async () => {
+			// Consultations of earlier days, once the centre has them: today's list is all a tablet keeps.
+			const earlier = (await this.db.consultations.toArray()).filter((c) => tokyoDate(c.consultedAt) < today).map((c) => c.id);
+			const undelivered = new Set(
+				earlier.length === 0
+					? []
+					: (
+							await this.db.outbox
+								.where('[table+id]')
+								.anyOf(earlier.map((id) => ['consultations', id]))
+								.toArray()
+						).map((e) => e.id)
+			);
+			await this.db.consultations.bulkDelete(earlier.filter((id) => !undelivered.has(id)));
 			const old = await this.db.sessions.where('date').below(cutoff).primaryKeys();
 			const candidates = old.length === 0 ? [] : await this.db.visits.where('sessionId').anyOf(old).primaryKeys();
 			const waiting =
@@ -477,6 +492,9 @@ export class SyncEngine {
 	async #pushAll(device: DeviceCredentials, outcome: PushOutcome, final: boolean): Promise<void> {
 		outcome.deferred = 0;
 		outcome.applied = 0;
+		// An urgent consultation goes before any backlog, so the centre has it first.
+		const urgent = await this.#urgentBatch();
+		if (urgent.length > 0) await this.#settle(urgent, await this.#postBatch(device, urgent), outcome, final);
 		let batch = await this.#nextBatch(0);
 		// Only a backlog of more than one batch is counted, for the progress bar.
 		const total = batch.length >= this.#opts.batchSize ? await this.db.outbox.where('state').equals('pending').count() : batch.length;
@@ -499,16 +517,7 @@ export class SyncEngine {
 					await next.catch(() => []);
 				}
 				await acking;
-				const acked = batch;
-				if (answer.results.some((r) => r.status === 'rejected' && r.error?.code === 'clock_ahead')) {
-					outcome.clockAhead = answer.serverTime ?? this.#opts.now();
-				}
-				acking = this.#ackBatch(acked, answer.results, final).then(({ rejected, deferred }) => {
-					if (rejected > 0) outcome.rejectedSome = true;
-					outcome.deferred += deferred;
-					outcome.applied += answer.results.filter((r) => r.status === 'applied').length;
-					answer.results.forEach((r, k) => r.error?.code === 'clock_ahead' && outcome.refusedAhead.push(acked[k]!.seq!));
-				});
+				acking = this.#settle(batch, answer, outcome, final);
 				done += batch.length;
 				if (showProgress) this.#set({ progress: { done: Math.min(done, total), total } });
 				batch = await next;
@@ -517,6 +526,29 @@ export class SyncEngine {
 			await acking;
 		}
 		outcome.drained = true;
+	}
+
+	/** Record the centre's answer to a batch: the outbox settled, the outcome counted. */
+	#settle(batch: OutboxEntry[], answer: { results: PushResult[]; serverTime: number | null }, outcome: PushOutcome, final: boolean): Promise<void> {
+		if (answer.results.some((r) => r.status === 'rejected' && r.error?.code === 'clock_ahead')) {
+			outcome.clockAhead = answer.serverTime ?? this.#opts.now();
+		}
+		return this.#ackBatch(batch, answer.results, final).then(({ rejected, deferred }) => {
+			if (rejected > 0) outcome.rejectedSome = true;
+			outcome.deferred += deferred;
+			outcome.applied += answer.results.filter((r) => r.status === 'applied').length;
+			answer.results.forEach((r, k) => r.error?.code === 'clock_ahead' && outcome.refusedAhead.push(batch[k]!.seq!));
+		});
+	}
+
+	/** Pending urgent consultations, oldest first (a handful at most). */
+	async #urgentBatch(): Promise<OutboxEntry[]> {
+		const entries = await this.db.outbox
+			.where('[table+id]')
+			.between(['consultations', Dexie.minKey], ['consultations', Dexie.maxKey])
+			.filter((e) => e.state === 'pending' && (e.data as { urgency?: string }).urgency === 'urgent')
+			.toArray();
+		return entries.sort((a, b) => a.seq! - b.seq!).slice(0, this.#opts.batchSize);
 	}
 
 	/** Send one batch; the centre's verdicts, one per change, in order, and its clock reading. */
@@ -546,7 +578,8 @@ export class SyncEngine {
 		const first = batch[0]!.seq!;
 		const last = batch[batch.length - 1]!.seq!;
 		const retry = (r: PushResult) => !final && r.status === 'rejected' && RETRY_IN_CYCLE.has(r.error?.code ?? '');
-		return this.db.transaction('rw', [this.db.outbox, this.db.meta], async () => {
+		const consultations = batch.some((e) => e.table === 'consultations');
+		return this.db.transaction('rw', [this.db.outbox, this.db.meta, ...(consultations ? [this.db.consultations] : [])], async () => {
 			const rejected = results.flatMap((r, i) => (r.status === 'rejected' && !retry(r) ? [{ entry: batch[i]!, error: r.error }] : []));
 			for (const { entry, error } of rejected) {
 				await this.db.outbox.update(entry.seq!, { state: 'rejected', error: error ?? { code: 'rejected', message: 'rejected' } });
@@ -557,9 +590,22 @@ export class SyncEngine {
 			const inRange = await this.db.outbox.where(':id').between(first, last, true, true).count();
 			if (acked.length === batch.length && inRange === batch.length) await this.db.outbox.where(':id').between(first, last, true, true).delete();
 			else await this.db.outbox.bulkDelete(acked);
+			if (consultations) await this.#dropDeliveredText(batch.filter((e, i) => e.table === 'consultations' && results[i]!.status !== 'rejected'));
 			await this.db.setMeta(META.hasPushed, true);
 			return { rejected: rejected.length, deferred: results.filter(retry).length };
 		});
+	}
+
+	/**
+	 * The centre has these consultation versions: where the local row is still that version, its
+	 * sealed text leaves the tablet (DESIGN.md: after the acknowledgement the tablet keeps only what
+	 * today's list needs). A newer version still waiting keeps its own. In #ackBatch's transaction.
+	 */
+	async #dropDeliveredText(delivered: OutboxEntry[]): Promise<void> {
+		if (delivered.length === 0) return;
+		const rows = await this.db.consultations.bulkGet(delivered.map((e) => e.id));
+		const done = rows.filter((row, i): row is Row<'consultations'> => !!row && row.hlc === delivered[i]!.hlc && row.sealed !== null);
+		if (done.length > 0) await this.db.consultations.bulkPut(done.map((row) => ({ ...row, sealed: null })));
 	}
 
 	/** The next pending changes after `afterSeq`, in order, within the size budget of one push. */
@@ -625,6 +671,9 @@ export class SyncEngine {
 			const clock = await this.#clock();
 			await mergeChanges(this.db, page.changes, clock);
 			await applyEvictions(this.db, page.evict);
+			if (page.sealKey && (await this.db.getMeta<{ kid: string }>(META.sealKey))?.kid !== page.sealKey.kid) {
+				await this.db.setMeta(META.sealKey, page.sealKey);
+			}
 			if (clock) await this.db.setMeta(META.clock, clock.state);
 			await this.db.setMeta(META.cursor, page.cursor);
 			// Evicted: the centre has our pushes, yet this store never saw one acknowledged and holds

@@ -336,7 +336,8 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 		const kid = c.sealed === null ? null : sealedKeyId(c.sealed);
 		if (kid !== null && !keyring.privateKeyFor(kid)) reject(i, 'unknown_seal_key', `the note is sealed to key ${kid}, which this centre does not hold`);
 		else if (!onRoster.has(c.staffId)) reject(i, 'forbidden_staff', 'the staff member is not on the roster of this device’s sites');
-		else if (prevStaff !== undefined && prevStaff !== c.staffId) reject(i, 'forbidden_staff', 'a revision keeps the staff member who recorded the consultation');
+		else if (prevStaff !== undefined && prevStaff !== c.staffId)
+			reject(i, 'forbidden_staff', 'a revision keeps the staff member who recorded the consultation');
 		else if (householdId !== null && !cardOf.has(householdId)) reject(i, 'unknown_household', 'the family is not known at the centre');
 		else if (householdId !== null && !held.has(householdId)) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
 		else if (c.childId !== null && (householdId === null || familyOf.get(c.childId) !== householdId)) {
