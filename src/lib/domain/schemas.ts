@@ -21,8 +21,6 @@ export const instant = z.iso.datetime({ offset: true });
 export const cardCode = z.string().refine(isCardCode, 'must be a valid card code');
 /** A one-line free-text field (a name, a nickname, a town): see text.ts for what it refuses. */
 const shortText = (max: number) => cleanText().trim().max(max);
-/** A free-text note: tab and line breaks are allowed, surrounding space is trimmed. */
-const noteText = (max: number) => cleanText({ multiLine: true }).trim().max(max);
 
 export const PROGRAM_CODES = ['ohisama', 'nikoniko', 'nobinobi'] as const;
 export const programCode = z.enum(PROGRAM_CODES);
