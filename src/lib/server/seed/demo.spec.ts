@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openConsultationText } from '$lib/domain/seal';
+import { getKeyring } from '../crypto/keyring';
 import { ageBandAt } from '$lib/domain/age-band';
 import { isCardCode } from '$lib/domain/card-code';
 import { addDays, tokyoDate } from '$lib/domain/dates';
 import { PIN_ITERATIONS, verifyPin } from '$lib/domain/pin';
-import { DEFAULT_TOPICS, type ChildData, type HouseholdData, type SessionData, type SiteData, type StaffData, type VisitData } from '$lib/domain/schemas';
+import { DEFAULT_TOPICS, isReferral, type ChildData, type ConsultationData, type HouseholdData, type SessionData, type SiteData, type StaffData, type VisitData } from '$lib/domain/schemas';
 import { TABLE_SCHEMAS } from '$lib/sync/protocol';
 import { verifyPassword } from '../auth/passwords';
 import type { Store } from '../db/store';
@@ -90,13 +92,14 @@ describe.each(testStores())('seedDemo on $name', (ts) => {
 		expect(topics).toHaveLength(15);
 	});
 
-	it('schedules sessions from 14 days before to 21 days after today, with today open at the first site', async () => {
+	it('schedules sessions from a month (31 days) before to 21 days after today, with today open at the first site', async () => {
 		const sessions = await rows<SessionData>('sessions');
 		const sites = new Map((await rows<SiteData>('sites')).map((s) => [s.id, s.data]));
 		const programs = new Map((await rows<{ code: string }>('programs')).map((p) => [p.id, p.data.code]));
 		expect(sessions).toHaveLength(summary.sessions);
 		const dates = sessions.map((s) => s.data.date).sort();
-		expect(dates[0]).toBe(addDays(TODAY, -14));
+		// TODAY − 31 is a Sunday, when no weekday program runs: the Monday after it is the first.
+		expect(dates[0]).toBe(addDays(TODAY, -30));
 		expect(dates[dates.length - 1]).toBe(addDays(TODAY, 21));
 		const today = sessions.filter((s) => s.data.date === TODAY);
 		expect(today.length).toBeGreaterThan(0);
@@ -215,6 +218,35 @@ describe.each(testStores())('seedDemo on $name', (ts) => {
 		expect(r.rows[0]!.n).toBe(0);
 	});
 
+	it('records a month of consultations by the consultants at their halls, notes sealed, referrals as cases', async () => {
+		const consultations = await rows<ConsultationData>('consultations');
+		expect(consultations).toHaveLength(summary.consultations);
+		expect(consultations.length).toBeGreaterThan(40);
+		const sessions = new Map((await rows<SessionData>('sessions')).map((s) => [s.id, s.data]));
+		const sites = new Map((await rows<SiteData>('sites')).map((s) => [s.id, s.data]));
+		const consultants = new Set(summary.staff.filter((m) => m.role === 'consultant').map((m) => m.id));
+		const keyring = await getKeyring();
+		for (const c of consultations) {
+			const session = sessions.get(c.data.sessionId)!;
+			expect(session.status).toBe('closed');
+			expect(sites.get(session.siteId)!.hasConsultant).toBe(true);
+			expect(consultants.has(c.data.staffId)).toBe(true);
+			expect(session.date >= addDays(TODAY, -31)).toBe(true);
+		}
+		// Every note opens with the centre's key, and none is in the database in clear.
+		const opened = await Promise.all(consultations.map((c) => openConsultationText(c.data.sealed!, keyring.privateKeyFor, c.id)));
+		expect(opened.every((t) => t.note.length > 0)).toBe(true);
+		const dump = (await store.query<{ t: string }>(`select string_agg(data::text, ' ') as t from consultations`)).rows[0]!.t;
+		for (const t of opened) expect(dump).not.toContain(t.note.slice(0, 8));
+		// Referrals became cases; some are still open, some in progress, some closed.
+		const referrals = consultations.filter((c) => isReferral(c.data.followUp)).length;
+		const cases = await store.query<{ status: string; n: number }>(`select status, count(*)::int as n from followup_cases group by status`);
+		const byStatus = Object.fromEntries(cases.rows.map((r) => [r.status, r.n]));
+		expect(Object.values(byStatus).reduce((a: number, b) => a + (b as number), 0)).toBe(referrals);
+		expect(byStatus.open).toBeGreaterThan(0);
+		expect(byStatus.closed).toBeGreaterThan(0);
+	});
+
 	it('every stored row passes its schema', async () => {
 		for (const table of ['programs', 'sites', 'sessions', 'topics', 'staff', 'households', 'children', 'visits'] as const) {
 			for (const row of await rows<unknown>(table)) expect(() => TABLE_SCHEMAS[table].parse(row.data)).not.toThrow();
@@ -238,8 +270,9 @@ describe.each(testStores())('seedDemo on $name', (ts) => {
 			expect(row.data.displayName).toBe(s.displayName);
 			expect(row.data.role).toBe(s.role);
 			expect([...row.data.siteIds].sort()).toEqual([...s.siteIds].sort());
-			if (s.role === 'consultant') {
-				expect([...s.siteIds].sort()).toEqual(consultantSites);
+			if (s.role === 'consultant') expect([...s.siteIds].sort()).toEqual(consultantSites);
+			// One consultant signs in at the centre too (their sites' cases); the others use tablets only.
+			if (s.role === 'consultant' && s.displayName !== '相談員 山田') {
 				expect(row.login_name).toBeNull();
 				expect(row.password_hash).toBeNull();
 			} else {

@@ -20,6 +20,7 @@ import {
 	DEFAULT_TOPICS,
 	type BandCounts,
 	type ChildData,
+	type ConsultationData,
 	type HouseholdData,
 	type ProgramCode,
 	type ProgramData,
@@ -32,6 +33,8 @@ import {
 import type { SyncTable, TableData } from '$lib/sync/protocol';
 import { hashPassword } from '../auth/passwords';
 import type { Queryable, Store } from '../db/store';
+import { sealConsultationText, type ConsultationText } from '$lib/domain/seal';
+import { getKeyring } from '../crypto/keyring';
 import { takeWriteLock, writeCentreRecords } from '../sync/records';
 
 export const DEMO_WARD_NAME = WARD_NAME;
@@ -55,14 +58,42 @@ const TIMES: Record<ProgramCode, { start: string; end: string }> = {
 	nikoniko: { start: '10:00', end: '12:00' },
 	nobinobi: { start: '10:00', end: '11:30' }
 };
-const DAYS_BEFORE = 14;
+/** A month of past sessions, with visits and consultations. */
+const DAYS_BEFORE = 31;
 const DAYS_AFTER = 21;
 
 const FAMILY_NICKNAMES = ['はるママ', 'そうたパパ', 'ゆいママ', 'りくパパ', 'めいママ', 'こうママ', 'あおいママ', 'ひなたパパ', 'さくママ', 'けいパパ'];
 const CHILD_NICKNAMES = ['はーちゃん', 'そうくん', 'ゆいちゃん', 'りっくん', 'めいちゃん', 'こうくん'];
 
+/**
+ * Fictional notes for demo consultations, by topic: the kind of thing a 相談員 writes, about nobody.
+ */
+const DEMO_NOTES: Record<string, readonly string[]> = {
+	growth: ['体重の増えが気になるとのこと。健診では順調と言われている。様子を見ることにした。', 'つかまり立ちが遅いのではと心配。個人差の話をした。'],
+	language: ['言葉が出るのが遅いと心配。指さしはよくしている。次回の様子を見る。', '二語文がまだ。絵本の読み聞かせを一緒にしてみた。'],
+	feeding: ['離乳食を食べる量が少ない。食べムラの話をし、無理をしないように伝えた。', '卒乳の時期について相談。母の気持ちを聞いた。'],
+	sleep: ['夜泣きが続いていて母が寝不足。生活リズムの話をした。', '寝かしつけに1時間以上かかるとのこと。入眠の工夫を一緒に考えた。'],
+	toileting: ['トイレトレーニングを始めたいが嫌がる。急がなくてよいと伝えた。'],
+	habits: ['歯みがきを嫌がって困っている。遊びながらの方法を紹介した。', '朝起きる時間がばらばら。できることから一つずつと話した。'],
+	illness: ['食物アレルギーの疑い。かかりつけ医への相談をすすめた。', '保育園に入ってから風邪が続く。'],
+	parenting: ['かんしゃくへの対応に悩んでいる。気持ちを受け止める声かけを話した。', 'きょうだいげんかが多い。上の子との時間の作り方を一緒に考えた。'],
+	play: ['家での遊び方が分からないとのこと。手遊びをいくつか紹介した。'],
+	childcare: ['来年度の保育園の申し込みについて。区の窓口を案内した。', '一時保育の使い方を知りたいとのこと。'],
+	family: ['父の帰りが遅く、ひとりで育児をしている感じがすると話された。', '祖父母との考え方の違いに疲れている様子。'],
+	parent_health: ['母の気分の落ち込みが続いている。保健師との面談をすすめた。', '産後の体調がすぐれない。無理をしないよう話した。'],
+	finances: ['育休明けの家計が心配とのこと。手当の窓口を案内した。'],
+	safety: ['子どもに強く当たってしまうことがあると話された。センターと共有し、次回も声をかける。'],
+	other: ['転入したばかりで知り合いがいない。ほかのひろばも紹介した。']
+};
+const FOLLOW_UP_NOTES: Record<string, readonly string[]> = {
+	refer_centre: ['センターの地区担当から連絡', '来週センターから電話予定'],
+	refer_health: ['保健相談所の地区担当保健師へ', '乳幼児健診の際に相談できるよう連絡'],
+	refer_support: ['子ども家庭支援センターの相談窓口を案内'],
+	other: ['かかりつけ医に相談するよう案内', '区の子育て応援窓口を案内']
+};
+
 const DEMO_STAFF: ReadonlyArray<{ displayName: string; role: StaffData['role']; pin: string; loginName: string | null; password: string | null }> = [
-	{ displayName: '相談員 山田', role: 'consultant', pin: '482193', loginName: null, password: null },
+	{ displayName: '相談員 山田', role: 'consultant', pin: '482193', loginName: 'consultant1', password: 'hiroba-demo-3' },
 	{ displayName: '相談員 川村', role: 'consultant', pin: '730516', loginName: null, password: null },
 	{ displayName: '相談員 森下', role: 'consultant', pin: '265948', loginName: null, password: null },
 	{ displayName: '相談員 小林', role: 'consultant', pin: '914370', loginName: null, password: null },
@@ -80,6 +111,7 @@ export interface DemoSummary {
 	households: number;
 	children: number;
 	visits: number;
+	consultations: number;
 	staff: Array<{ id: string; displayName: string; role: string; pin: string; loginName: string | null; password: string | null; siteIds: string[] }>;
 	/** Sites worth enrolling a demo tablet for: a nikoniko hall with a consultant and a session today. */
 	firstSiteIds: string[];
@@ -188,7 +220,16 @@ interface PlanHousehold {
 
 type Rec<T extends SyncTable> = { id: string; data: TableData[T] };
 
+/** A consultation before it is sealed: the consultant by position among the demo consultants. */
+interface PlanConsultation {
+	id: string;
+	consultant: number;
+	data: Omit<ConsultationData, 'staffId' | 'sealed'>;
+	text: ConsultationText;
+}
+
 interface DemoPlan {
+	consultations: PlanConsultation[];
 	programs: Rec<'programs'>[];
 	sites: PlanSite[];
 	topics: Rec<'topics'>[];
@@ -476,7 +517,67 @@ function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
 		}
 	}
 
+	// Consultations at the closed sessions of the halls with a consultant: a few a session, most with
+	// a family that came, some anonymous; now and then a referral, which becomes a follow-up case.
+	const consultations: PlanConsultation[] = [];
+	const consultantCount = DEMO_STAFF.filter((m) => m.role === 'consultant').length;
+	const visitsBySession = new Map<string, Rec<'visits'>[]>();
+	for (const v of visits) visitsBySession.set(v.data.sessionId, [...(visitsBySession.get(v.data.sessionId) ?? []), v]);
+	const childById = new Map(households.flatMap((h) => h.children.map((c) => [c.id, c.data] as const)));
+	for (const session of sessions) {
+		const site = sessionSite.get(session.id)!;
+		if (session.data.status !== 'closed' || !site.data.hasConsultant) continue;
+		const { date } = session.data;
+		const families = rng.shuffle((visitsBySession.get(session.id) ?? []).filter((v) => v.data.householdId !== null));
+		const count = rng.int(0, 3);
+		for (let k = 0; k < count; k++) {
+			const visit = rng.chance(0.75) ? families[k] : undefined;
+			const childId = visit && visit.data.childIds.length > 0 ? rng.pick(visit.data.childIds) : null;
+			const child = childId ? childById.get(childId) : undefined;
+			const topicCount = rng.weighted([
+				[1, 60],
+				[2, 30],
+				[3, 10]
+			] as const);
+			const codes = rng.shuffle(DEFAULT_TOPICS.filter((t) => t.code !== 'safety' || rng.chance(0.3)).map((t) => t.code)).slice(0, topicCount);
+			const urgency = rng.weighted<ConsultationData['urgency']>([
+				['normal', 85],
+				['watch', 12],
+				['urgent', 3]
+			]);
+			const followUp = rng.weighted<ConsultationData['followUp']>([
+				['none', 45],
+				['next_time', 33],
+				['refer_centre', 8],
+				['refer_health', 7],
+				['refer_support', 3],
+				['other', 4]
+			]);
+			const start = minutesOf(TIMES[site.program].start) + rng.int(10, 100);
+			consultations.push({
+				id: id(),
+				consultant: rng.int(0, consultantCount - 1),
+				data: {
+					sessionId: session.id,
+					householdId: visit?.data.householdId ?? null,
+					childId,
+					childAgeBand: child ? ageBandAt(child.birthYm, date) : null,
+					topics: codes,
+					durationMin: rng.pick([5, 10, 10, 15, 15, 20, 30, 45]),
+					urgency,
+					followUp,
+					consultedAt: tokyoInstant(date, start)
+				},
+				text: {
+					note: rng.pick(DEMO_NOTES[codes[0]!] ?? DEMO_NOTES.other!),
+					followUpNote: FOLLOW_UP_NOTES[followUp] ? rng.pick(FOLLOW_UP_NOTES[followUp]) : null
+				}
+			});
+		}
+	}
+
 	return {
+		consultations,
 		programs,
 		sites,
 		topics,
@@ -486,6 +587,50 @@ function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
 		staffSiteIds: sites.filter((s) => s.data.hasConsultant).map((s) => s.id),
 		firstSiteIds: [featured.id]
 	};
+}
+
+/**
+ * The follow-up cases the demo consultations opened, worked the way a centre works them: the older
+ * ones closed by a coordinator, some in progress, the newest still open.
+ */
+async function workDemoCases(tx: Queryable, coordinatorId: string, now: number): Promise<void> {
+	const actor = `staff:${coordinatorId}`;
+	// Written all at once, they were opened when the consultations took place.
+	await tx.query(`update followup_cases f set opened_at = (c.data->>'consultedAt')::timestamptz from consultations c where c.id = f.consultation_id`);
+	await tx.query(`update followup_events e set at = f.opened_at from followup_cases f where f.id = e.case_id and e.action = 'opened'`);
+	const cases = await tx.query<{ id: string; opened: string }>(
+		`select f.id::text, c.data->>'consultedAt' as opened from followup_cases f join consultations c on c.id = f.consultation_id order by opened`
+	);
+	const closeBefore = now - 14 * 86_400_000;
+	const progressBefore = now - 5 * 86_400_000;
+	for (const [i, c] of cases.rows.entries()) {
+		const opened = Date.parse(c.opened);
+		if (opened < closeBefore && i % 4 !== 3) {
+			await tx.query(`update followup_cases set status = 'closed', owner_staff_id = $2, closed_at = $3, updated_at = $3, version = version + 2 where id = $1`, [
+				c.id,
+				coordinatorId,
+				new Date(opened + 6 * 86_400_000).toISOString()
+			]);
+			await tx.query(
+				`insert into followup_events (case_id, at, actor, action, detail) values
+				 ($1, $3, $2, 'owner', jsonb_build_object('from', null, 'to', $4::text)),
+				 ($1, $5, $2, 'status', '{"from":"open","to":"closed"}')`,
+				[c.id, actor, new Date(opened + 86_400_000).toISOString(), coordinatorId, new Date(opened + 6 * 86_400_000).toISOString()]
+			);
+		} else if (opened < progressBefore) {
+			await tx.query(`update followup_cases set status = 'in_progress', owner_staff_id = $2, updated_at = $3, version = version + 2 where id = $1`, [
+				c.id,
+				coordinatorId,
+				new Date(opened + 86_400_000).toISOString()
+			]);
+			await tx.query(
+				`insert into followup_events (case_id, at, actor, action, detail) values
+				 ($1, $3, $2, 'owner', jsonb_build_object('from', null, 'to', $4::text)),
+				 ($1, $3, $2, 'status', '{"from":"open","to":"in_progress"}')`,
+				[c.id, actor, new Date(opened + 86_400_000).toISOString(), coordinatorId]
+			);
+		}
+	}
 }
 
 async function writeInChunks<T extends SyncTable>(tx: Queryable, table: T, records: Array<{ id: string; data: TableData[T] }>): Promise<void> {
@@ -522,6 +667,9 @@ export async function seedDemo(store: Store, opts: { now?: number; seed?: number
 	// Awaited below; this only keeps a failure before then from being reported as unhandled.
 	hashing.catch(() => undefined);
 	const plan = planDemo(now, seed, householdCount);
+	// Notes are sealed to the centre's key, as a tablet seals them: the database never holds them in clear.
+	const keyring = await getKeyring();
+	const sealedNotes = await Promise.all(plan.consultations.map((c) => sealConsultationText(keyring.recipient, c.id, c.text)));
 
 	const staff = await store.transaction(async (tx) => {
 		await takeWriteLock(tx);
@@ -561,6 +709,13 @@ export async function seedDemo(store: Store, opts: { now?: number; seed?: number
 			plan.households.flatMap((h) => h.children)
 		);
 		await writeInChunks(tx, 'visits', plan.visits);
+		const consultants = staff.filter((m) => m.role === 'consultant');
+		await writeInChunks(
+			tx,
+			'consultations',
+			plan.consultations.map((c, i) => ({ id: c.id, data: { ...c.data, staffId: consultants[c.consultant]!.id, sealed: sealedNotes[i]! } }))
+		);
+		await workDemoCases(tx, staff.find((m) => m.role === 'coordinator')!.id, now);
 		return staff;
 	});
 
@@ -575,6 +730,7 @@ export async function seedDemo(store: Store, opts: { now?: number; seed?: number
 		households: plan.households.length,
 		children: plan.households.reduce((n, h) => n + h.children.length, 0),
 		visits: plan.visits.length,
+		consultations: plan.consultations.length,
 		staff: staff.map((s) => ({
 			id: s.id,
 			displayName: s.displayName,
