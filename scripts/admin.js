@@ -25,6 +25,8 @@ const USAGE = `Hiroba admin — npm run admin -- <command> [arguments] [--json]
   revoke <deviceId>                  revoke a tablet: it is refused and wipes its data
   backup <file>                      write a backup of the whole store (gzip'd JSON, mode 0600)
   restore <file>                     replace the whole store with a backup
+  keys                               the sealing keys (暗号鍵) and the notes sealed to each
+  rotate-key                         make a new sealing key; tablets seal to it from their next sync
   help                               this text
 
   --json   print one JSON document on stdout and nothing else (for scripts)
@@ -92,6 +94,11 @@ function parseArgs(argv) {
 			onlyOptions([]);
 			positional(1);
 			return { json, help: false, command: 'revoke', args: { deviceId: rest[0] } };
+		case 'keys':
+		case 'rotate-key':
+			onlyOptions([]);
+			positional(0);
+			return { json, help: false, command: first, args: {} };
 		case 'backup':
 		case 'restore':
 			onlyOptions([]);
@@ -158,6 +165,20 @@ function countsLine(counts) {
 }
 
 /**
+ * Where the sealing keys are, and whether every sealed note in the store opens with them.
+ * @param {{ dir: string, current: string, held: string[], sealedByKey: Record<string, number>, missing: string[] }} k
+ */
+function keyLines(k) {
+	const sealed = Object.values(k.sealedByKey).reduce((a, b) => a + b, 0);
+	return [
+		`  sealing keys 暗号鍵: ${k.dir} (HIROBA_KEY_DIR; ${k.held.length} key${k.held.length === 1 ? '' : 's'}, current ${k.current})`,
+		k.missing.length === 0
+			? `  all ${sealed} sealed notes open with these keys`
+			: `  WARNING: ${k.missing.map((kid) => `${k.sealedByKey[kid]} notes sealed to ${kid}`).join(', ')} cannot be opened: that key is not in the folder. Put the key folder of the backup's centre back (or set HIROBA_KEY_DIR to it) to open them.`
+	];
+}
+
+/**
  * The readable form of a command's result.
  * @param {string} command
  * @param {any} r
@@ -204,13 +225,21 @@ function human(command, r) {
 			return [
 				`Backup written バックアップ完了: ${r.file} (${(r.bytes / 1024).toFixed(1)} KiB, mode 0600)`,
 				`  schema ${r.schemaVersion}, sync sequence ${r.sequence}, at ${when(r.createdAt)} JST`,
-				`  rows: ${countsLine(r.tables) || 'none'}`
+				`  rows: ${countsLine(r.tables) || 'none'}`,
+				...keyLines(r.keys),
+				`  This backup holds the notes sealed, never the keys: without the key folder above it opens no`,
+				`  consultation note. Keep a copy of that folder, apart from the backups (このバックアップだけでは相談メモは開けません).`
 			].join('\n');
+		case 'keys':
+			return keyLines(r).join('\n');
+		case 'rotate-key':
+			return [`New sealing key 新しい暗号鍵: ${r.rotated} (tablets seal to it from their next sync)`, ...keyLines(r)].join('\n');
 		case 'restore':
 			return [
 				`Restored 復元完了: ${r.file} (backup of ${when(r.createdAt)} JST)`,
 				`  rows: ${countsLine(r.tables) || 'none'}`,
-				`  sync sequence is now ${r.sequence}; tablets enrolled after the backup must enroll again.`
+				`  sync sequence is now ${r.sequence}; tablets enrolled after the backup must enroll again.`,
+				...keyLines(r.keys)
 			].join('\n');
 		default:
 			return JSON.stringify(r, null, 2);

@@ -15,6 +15,8 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/passwords';
 import { storeConfigFromEnv, type Queryable, type Store } from '../db/store';
 import { DemoStoreNotEmptyError, isStoreEmpty, seedDemo, type DemoSummary } from '../seed/demo';
 import { writeCentreRecords } from '../sync/records';
+import { keyDirFromEnv, rotateKey, useKeyDir } from '../crypto/keyring';
+import { keyReport } from '../crypto/key-usage';
 import { backupTo, restoreFrom } from './backup';
 
 /** Who the audit log names for commands from the command line. */
@@ -205,8 +207,28 @@ export const ADMIN_COMMANDS: Record<string, CommandDef<z.ZodType>> = {
 		run: async (store, args) => ({ device: await store.transaction((tx) => setDeviceState(tx, args.deviceId, 'revoked', ADMIN_ACTOR)) }),
 		subject: (_result, args) => args.deviceId
 	}),
-	backup: command({ args: z.strictObject({ file: absolutePath }), run: (store, args) => backupTo(store, args.file), subject: (_r, args) => args.file }),
-	restore: command({ args: z.strictObject({ file: absolutePath }), run: (store, args) => restoreFrom(store, args.file), subject: (_r, args) => args.file })
+	// A backup holds notes sealed to the centre's keys and never the keys: the operator is told where
+	// they are, and that the backup opens no note without them.
+	backup: command({
+		args: z.strictObject({ file: absolutePath }),
+		run: async (store, args) => ({ ...(await backupTo(store, args.file)), keys: await keyReport(store) }),
+		subject: (_r, args) => args.file
+	}),
+	restore: command({
+		args: z.strictObject({ file: absolutePath }),
+		run: async (store, args) => ({ ...(await restoreFrom(store, args.file)), keys: await keyReport(store) }),
+		subject: (_r, args) => args.file
+	}),
+	keys: command({ args: none, run: (store) => keyReport(store) }),
+	'rotate-key': command({
+		args: none,
+		run: async (store) => {
+			const { kid } = await rotateKey(keyDirFromEnv());
+			useKeyDir(keyDirFromEnv());
+			return { rotated: kid, ...(await keyReport(store)) };
+		},
+		subject: (r) => (r as { rotated: string }).rotated
+	})
 };
 
 /** What the audit log keeps of a command's arguments: never a PIN or a password. */

@@ -2,6 +2,7 @@
  * The process's store: opened once, migrated once, shared by every request. Between requests no
  * other state lives in the process (sessions, codes, rate limits and cursors are in the store).
  */
+import { getKeyring } from '../crypto/keyring';
 import { expireHoldings } from '../sync/holdings';
 import { takeWriteLock } from '../sync/records';
 import { logError } from '../log';
@@ -21,6 +22,9 @@ export function getStore(): Promise<Store> {
 	current ??= (async () => {
 		const store = await openStore(storeConfigFromEnv());
 		await migrate(store);
+		// The centre's sealing key is made at the first start (in HIROBA_KEY_DIR, not in the store); an
+		// unreadable key folder stops the start here, not at the first consultation.
+		await getKeyring();
 		if (store.kind === 'pglite') startMaintenance(store);
 		await runExpiry(store);
 		expiry = setInterval(() => void runExpiry(store), EXPIRE_HOLDINGS_EVERY_MS);

@@ -5,7 +5,17 @@ import { ageBandAt } from '$lib/domain/age-band';
 import { isCardCode } from '$lib/domain/card-code';
 import { addDays, tokyoDate } from '$lib/domain/dates';
 import { PIN_ITERATIONS, verifyPin } from '$lib/domain/pin';
-import { DEFAULT_TOPICS, isReferral, type ChildData, type ConsultationData, type HouseholdData, type SessionData, type SiteData, type StaffData, type VisitData } from '$lib/domain/schemas';
+import {
+	DEFAULT_TOPICS,
+	isReferral,
+	type ChildData,
+	type ConsultationData,
+	type HouseholdData,
+	type SessionData,
+	type SiteData,
+	type StaffData,
+	type VisitData
+} from '$lib/domain/schemas';
 import { TABLE_SCHEMAS } from '$lib/sync/protocol';
 import { verifyPassword } from '../auth/passwords';
 import type { Store } from '../db/store';
