@@ -97,4 +97,30 @@ describe('centre and tablet enrollment in the browser', () => {
 		expect(await row.textContent()).toContain(siteLabel);
 		expect(await row.textContent()).toContain('稼働中');
 	});
+	it('the consultation log, its counts and the follow-up queue pass the accessibility checks', async () => {
+		const page = await (await newContext(browser)).newPage();
+		await page.goto(`${server.url}/centre/login`);
+		await page.getByLabel('ログインID').fill('coordinator1');
+		await page.getByLabel('パスワード').fill('hiroba-demo-1');
+		await page.getByRole('button', { name: 'ログイン' }).click();
+		await page.waitForURL(`${server.url}/centre`);
+
+		await page.getByRole('link', { name: '相談記録' }).click();
+		await page.waitForURL(`${server.url}/centre/consultations`);
+		await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/\d+件/);
+		await expectAccessible(page, expect);
+		await page.goto(`${server.url}/centre/consultations?from=2026-13-01`);
+		await expect.poll(() => page.getByRole('alert').textContent()).toContain('開始日は 2026-04-01 の形の日付で指定してください');
+		await expectAccessible(page, expect);
+
+		await page.getByRole('link', { name: '相談の集計' }).click();
+		await page.getByRole('heading', { name: '事業別' }).waitFor();
+		expect(await page.locator('h1').textContent()).toMatch(/相談の集計（令和\d+年度）/);
+		await expectAccessible(page, expect);
+
+		await page.getByRole('link', { name: 'フォローアップ' }).click();
+		await page.waitForURL(`${server.url}/centre/followups`);
+		await page.getByRole('button', { name: '絞り込む' }).waitFor();
+		await expectAccessible(page, expect);
+	});
 });

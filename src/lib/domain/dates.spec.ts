@@ -3,11 +3,13 @@ import fc from 'fast-check';
 import {
 	addDays,
 	addMonths,
+	daysBetween,
 	fiscalYear,
 	fiscalYearMonths,
 	fiscalYearRange,
 	formatDateJa,
 	formatFiscalYearJa,
+	formatYearMonthJa,
 	isValidIsoDate,
 	ISO_DATE_RE,
 	TIME_ZONE,
@@ -161,6 +163,32 @@ describe('addDays', () => {
 			}),
 			{ numRuns: 2000 }
 		);
+	});
+});
+
+describe('daysBetween', () => {
+	it('counts calendar days across months, leap days and backwards', () => {
+		expect(daysBetween('2026-11-25', '2026-11-25')).toBe(0);
+		expect(daysBetween('2026-11-25', '2026-12-02')).toBe(7);
+		expect(daysBetween('2028-02-28', '2028-03-01')).toBe(2);
+		expect(daysBetween('2027-02-28', '2027-03-01')).toBe(1);
+		expect(daysBetween('2027-04-01', '2026-04-01')).toBe(-365);
+	});
+
+	it('undoes addDays (property)', () => {
+		fc.assert(
+			fc.property(fc.integer({ min: -50_000, max: 50_000 }), (n) => {
+				expect(daysBetween('2026-11-25', addDays('2026-11-25', n))).toBe(n);
+			}),
+			{ numRuns: 500 }
+		);
+	});
+});
+
+describe('formatYearMonthJa', () => {
+	it('writes the month without a leading zero', () => {
+		expect(formatYearMonthJa('2026-04')).toBe('2026年4月');
+		expect(formatYearMonthJa('2027-12')).toBe('2027年12月');
 	});
 });
 

@@ -117,3 +117,17 @@ const timeJa = new Intl.DateTimeFormat('ja-JP', { timeZone: TIME_ZONE, hour: '2-
 export function formatTimeJa(instant: Date | number | string): string {
 	return timeJa.format(new Date(instant));
 }
+
+/** Whole calendar days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+	const utc = (d: IsoDate) => {
+		const [y, m, day] = d.split('-').map(Number) as [number, number, number];
+		return Date.UTC(y, m - 1, day);
+	};
+	return Math.round((utc(to) - utc(from)) / 86_400_000);
+}
+
+/** `2026年4月`. */
+export function formatYearMonthJa(ym: YearMonth): string {
+	return `${Number(ym.slice(0, 4))}年${Number(ym.slice(5, 7))}月`;
+}

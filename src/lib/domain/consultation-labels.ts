@@ -1,0 +1,23 @@
+/** How the consultation log's codes read in Japanese, on every face and in exports. */
+import type { FOLLOW_UPS, URGENCIES } from './schemas';
+
+export const URGENCY_LABEL: Record<(typeof URGENCIES)[number], string> = { normal: '通常', watch: '見守り', urgent: '緊急' };
+
+export const FOLLOW_UP_LABEL: Record<(typeof FOLLOW_UPS)[number], string> = {
+	none: 'なし',
+	next_time: '次回確認',
+	refer_centre: 'こども家庭センターへ',
+	refer_health: '保健相談所へ',
+	refer_support: '子ども家庭支援センターへ',
+	other: 'その他のつなぎ先'
+};
+
+export const CASE_STATUSES = ['open', 'in_progress', 'closed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+export const CASE_STATUS_LABEL: Record<CaseStatus, string> = { open: '未着手', in_progress: '対応中', closed: '完了' };
+
+/** A label for a code, or the code itself when it is one this build does not know. */
+export function labelOf<K extends string>(labels: Record<K, string>, code: string | null | undefined): string {
+	if (code == null) return '—';
+	return (labels as Record<string, string>)[code] ?? code;
+}
