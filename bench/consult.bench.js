@@ -27,6 +27,12 @@ const NOTE_MAX = 1000;
 
 /** @typedef {{ save: number[], draft: number[], noteChars: number, outboxBefore: number, outboxAfter: number }} ConsultRun */
 
+const PHASE_LABEL = /** @type {Record<string, string>} */ ({
+	check: 'form check (zod)',
+	seal: 'sealing (WebCrypto)',
+	write: 'the transaction (record, outbox entry, draft removed)'
+});
+
 const load = () => (loadavg()[0] ?? 0).toFixed(2);
 
 /** @param {{ log: (s: string) => void }} ctx */
@@ -37,6 +43,8 @@ export async function run({ log }) {
 	const browser = await launchPersistentChromium(profile);
 	/** @type {Array<{ label: string, throttled: boolean, run: ConsultRun }>} */
 	const results = [];
+	/** @type {Record<string, number[]>} */
+	let phases = {};
 	try {
 		const page = browser.pages()[0] ?? (await browser.newPage());
 		page.on('pageerror', (e) => log(`page error: ${e.message}`));
@@ -53,6 +61,16 @@ export async function run({ log }) {
 				const label = `${throttled ? `${CPU_SLOWDOWN}× throttled` : 'unthrottled'}, ${chars}-character note`;
 				results.push({ label, throttled, run: r });
 				log(`${label}: save p50 ${round(median(r.save))} ms, p95 ${round(percentile(r.save, 95))} ms; draft p95 ${round(percentile(r.draft, 95))} ms`);
+			}
+			if (throttled) {
+				phases = /** @type {Record<string, number[]>} */ (
+					await page.evaluate(([n, c, b]) => /** @type {any} */ (window).consultBench.phases(n, c, b), /** @type {const} */ ([RUNS, NOTE_MAX, BACKLOG]))
+				);
+				log(
+					`phases (throttled): ${Object.entries(phases)
+						.map(([k, xs]) => `${k} p50 ${round(median(xs))} / p95 ${round(percentile(xs, 95))} ms`)
+						.join(', ')}`
+				);
 			}
 		}
 	} finally {
@@ -73,6 +91,10 @@ export async function run({ log }) {
 		'| run | save (seal + write + outbox) | draft autosave |',
 		'| --- | --- | --- |',
 		...rows,
+		'',
+		`Where a throttled save of the longest note spends its time (the same steps timed one by one, p50 / p95): ${Object.entries(phases)
+			.map(([k, xs]) => `${PHASE_LABEL[k] ?? k} ${round(median(xs))} / ${round(percentile(xs, 95))} ms`)
+			.join('; ')}.`,
 		'',
 		`Held on the throttled runs, the longest note included: p95 ${round(throttledP95)} ms against ${BUDGET_MS} ms${typical ? `; with a typical note the throttled p95 is ${round(percentile(typical.run.save, 95))} ms` : ''}.`
 	].join('\n');

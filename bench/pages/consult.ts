@@ -6,11 +6,11 @@
  * check-ins waiting for the network.
  */
 import { HirobaDB, META, type DeviceCredentials } from '$lib/client/db/db';
-import { emptyDraftContent, saveConsultation, saveDraft, type Draft } from '$lib/client/db/consultations';
-import { saveRecords } from '$lib/client/db/writes';
+import { checkForm, emptyDraftContent, saveConsultation, saveDraft, sealRecipient, type Draft } from '$lib/client/db/consultations';
+import { saveRecord, saveRecords } from '$lib/client/db/writes';
 import { tokyoDate } from '$lib/domain/dates';
 import { uuidv7 } from '$lib/domain/ids';
-import { makeSealKeyPair } from '$lib/domain/seal';
+import { makeSealKeyPair, sealConsultationText } from '$lib/domain/seal';
 import type { VisitData } from '$lib/domain/schemas';
 
 export interface ConsultRun {
@@ -40,7 +40,17 @@ async function setUp(backlog: number): Promise<void> {
 	const now = new Date().toISOString();
 	const visits = Array.from({ length: backlog }, () => ({
 		id: uuidv7(),
-		data: { sessionId, householdId: null, cardCode: null, childIds: [], walkInChildren: { age0: 0, age1: 1, age2: 0, age3plus: 0, school: 0 }, adults: 1, checkedInAt: now, checkedOutAt: null, method: 'walkin' } satisfies VisitData
+		data: {
+			sessionId,
+			householdId: null,
+			cardCode: null,
+			childIds: [],
+			walkInChildren: { age0: 0, age1: 1, age2: 0, age3plus: 0, school: 0 },
+			adults: 1,
+			checkedInAt: now,
+			checkedOutAt: null,
+			method: 'walkin'
+		} satisfies VisitData
 	}));
 	for (let i = 0; i < visits.length; i += 100) await saveRecords(db, 'visits', visits.slice(i, i + 100));
 }
@@ -75,6 +85,52 @@ async function measure(n: number, noteChars: number, backlog: number): Promise<C
 	return { save, draft, noteChars, outboxBefore, outboxAfter: await d.outbox.count() };
 }
 
-const api = { ready: true, today: tokyoDate(), measure };
+/**
+ * Where a save's time goes: the same steps as `saveConsultation`, each timed on its own (the form
+ * check, the seal, the transaction that writes the record and its outbox entry and drops the draft).
+ */
+async function phases(n: number, noteChars: number, backlog: number): Promise<Record<string, number[]>> {
+	await setUp(backlog);
+	const d = db!;
+	const note = NOTE_UNIT.repeat(Math.ceil(noteChars / NOTE_UNIT.length)).slice(0, noteChars);
+	const out: Record<string, number[]> = { check: [], seal: [], write: [] };
+	const recipient = (await sealRecipient(d))!;
+	for (let i = 0; i < n + 3; i++) {
+		const id = uuidv7();
+		const content = emptyDraftContent({ topics: ['sleep', 'parenting'], durationMin: 15, note, followUp: 'next_time' });
+		await saveDraft(d, { id, staffId, sessionId, baseHlc: null, content });
+		const t0 = performance.now();
+		const form = checkForm(content);
+		const t1 = performance.now();
+		const sealed = await sealConsultationText(recipient, id, { note: form.note, followUpNote: null });
+		const t2 = performance.now();
+		await d.transaction('rw', [d.consultations, d.outbox, d.meta, d.drafts], async () => {
+			await d.consultations.get(id);
+			await saveRecord(d, 'consultations', id, {
+				sessionId,
+				staffId,
+				householdId: null,
+				childId: null,
+				childAgeBand: null,
+				topics: form.topics,
+				durationMin: form.durationMin,
+				sealed,
+				urgency: form.urgency,
+				followUp: form.followUp,
+				consultedAt: new Date().toISOString()
+			});
+			await d.drafts.delete(id);
+		});
+		const t3 = performance.now();
+		if (i >= 3) {
+			out.check!.push(t1 - t0);
+			out.seal!.push(t2 - t1);
+			out.write!.push(t3 - t2);
+		}
+	}
+	return out;
+}
+
+const api = { ready: true, today: tokyoDate(), measure, phases };
 export type ConsultBenchApi = typeof api;
 (window as unknown as { consultBench: ConsultBenchApi }).consultBench = api;

@@ -248,8 +248,7 @@ export async function saveConsultation(db: HirobaDB, draft: Omit<Draft, 'updated
 			followUp: form.followUp,
 			consultedAt: current?.consultedAt ?? new Date(now()).toISOString()
 		};
-		const row = await saveRecord(db, 'consultations', draft.id, data, { now });
-		await db.drafts.delete(draft.id);
+		const [row] = await Promise.all([saveRecord(db, 'consultations', draft.id, data, { now }), db.drafts.delete(draft.id)]);
 		return row;
 	});
 }

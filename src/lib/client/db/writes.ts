@@ -31,8 +31,12 @@ const MAX_AFTER = 50;
  * transaction that includes `meta`, and store `clock.state` back in it.
  */
 export async function tabletClock(db: HirobaDB, device: DeviceCredentials, now: () => number = Date.now): Promise<HlcClock> {
-	const offset = (await db.getMeta<number>(META.clockOffset)) ?? 0;
-	return new HlcClock(hlcNode(device.deviceId), (await db.getMeta<HlcState>(META.clock)) ?? undefined, () => now() + offset);
+	const [offset, state] = await db.meta.bulkGet([META.clockOffset, META.clock]);
+	return clockFor(device, state?.value as HlcState | undefined, offset?.value as number | undefined, now);
+}
+
+function clockFor(device: DeviceCredentials, state: HlcState | undefined, offset: number | undefined, now: () => number = Date.now): HlcClock {
+	return new HlcClock(hlcNode(device.deviceId), state ?? undefined, () => now() + (offset ?? 0));
 }
 
 /** Save one record (create, edit or delete) and queue it for the centre. */
@@ -52,17 +56,22 @@ export async function saveRecords<T extends PushableTable>(
 	// Validate before touching the database: a bad record is refused and changes nothing.
 	const parsed = items.map((item) => ({ ...item, data: schema.parse(item.data) as TableData[T] }));
 	return db.transaction('rw', [db.syncTable(table), db.outbox, db.meta], async () => {
-		const device = await db.getMeta<DeviceCredentials>(META.device);
+		// The reads are independent: issued together, they cost one wait on the database, not four
+		// (each wait is a trip through the event loop, and a slow tablet feels every one).
+		const ids = parsed.map((p) => p.id);
+		const [[device, offset, clockState], current, stale] = await Promise.all([
+			db.meta.bulkGet([META.device, META.clockOffset, META.clock]),
+			db.syncTable(table).bulkGet(ids),
+			// One pending entry per record: an older unsent version is replaced by the newer one, which
+			// inherits what that one replaced.
+			db.outbox
+				.where('[table+id]')
+				.anyOf(ids.map((id) => [table, id]))
+				.filter((e) => e.state === 'pending')
+				.toArray()
+		]);
 		if (!device) throw new NotEnrolledError();
-		const clock = await tabletClock(db, device, opts.now);
-		const current = await db.syncTable(table).bulkGet(parsed.map((p) => p.id));
-		// One pending entry per record: an older unsent version is replaced by the newer one, which
-		// inherits what that one replaced.
-		const stale = await db.outbox
-			.where('[table+id]')
-			.anyOf(parsed.map((p) => [table, p.id]))
-			.filter((e) => e.state === 'pending')
-			.toArray();
+		const clock = clockFor(device.value as DeviceCredentials, clockState?.value as HlcState | undefined, offset?.value as number | undefined, opts.now);
 		const unsent = new Map(stale.map((e) => [e.id, e]));
 		const rows: Row<T>[] = [];
 		const entries: OutboxEntry[] = [];
@@ -78,10 +87,14 @@ export async function saveRecords<T extends PushableTable>(
 			rows.push({ ...item.data, id: item.id, hlc, deleted } as Row<T>);
 			entries.push(entry);
 		}
-		await db.outbox.bulkDelete(stale.map((e) => e.seq!));
-		await db.syncTable(table).bulkPut(rows);
-		await db.outbox.bulkAdd(entries);
-		await db.setMeta(META.clock, clock.state);
+		// The outbox's replaced entries go before the new ones are added: IndexedDB runs a
+		// transaction's requests in the order they were made, so issuing them together keeps it.
+		await Promise.all([
+			db.outbox.bulkDelete(stale.map((e) => e.seq!)),
+			db.syncTable(table).bulkPut(rows),
+			db.outbox.bulkAdd(entries),
+			db.setMeta(META.clock, clock.state)
+		]);
 		return rows;
 	});
 }

@@ -22,7 +22,7 @@ export async function keyReport(db: Queryable): Promise<KeyReport> {
 	const r = await db.query<{ kid: string; n: number }>(
 		`select kid, count(*)::int as n from (
 		   select split_part(data->>'sealed', '.', 2) as kid from consultation_revisions where data->>'sealed' is not null
-		   union all select split_part(detail->>'sealed', '.', 2) from followup_events where detail->>'sealed' is not null
+		   union all select split_part(detail->'comment'->>'sealed', '.', 2) from followup_events where detail->'comment'->>'sealed' is not null
 		 ) s group by kid order by kid`
 	);
 	const sealedByKey = Object.fromEntries(r.rows.map((row) => [row.kid, row.n]));

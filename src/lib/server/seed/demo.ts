@@ -613,20 +613,19 @@ async function workDemoCases(tx: Queryable, coordinatorId: string, now: number):
 			]);
 			await tx.query(
 				`insert into followup_events (case_id, at, actor, action, detail) values
-				 ($1, $3, $2, 'owner', jsonb_build_object('from', null, 'to', $4::text)),
-				 ($1, $5, $2, 'status', '{"from":"open","to":"closed"}')`,
+				 ($1, $3, $2, 'updated', jsonb_build_object('changes', jsonb_build_object('owner', jsonb_build_object('from', null, 'to', $4::text), 'status', '{"from":"open","to":"in_progress"}'::jsonb))),
+				 ($1, $5, $2, 'updated', '{"changes":{"status":{"from":"in_progress","to":"closed"}}}')`,
 				[c.id, actor, new Date(opened + 86_400_000).toISOString(), coordinatorId, new Date(opened + 6 * 86_400_000).toISOString()]
 			);
 		} else if (opened < progressBefore) {
-			await tx.query(`update followup_cases set status = 'in_progress', owner_staff_id = $2, updated_at = $3, version = version + 2 where id = $1`, [
+			await tx.query(`update followup_cases set status = 'in_progress', owner_staff_id = $2, updated_at = $3, version = version + 1 where id = $1`, [
 				c.id,
 				coordinatorId,
 				new Date(opened + 86_400_000).toISOString()
 			]);
 			await tx.query(
 				`insert into followup_events (case_id, at, actor, action, detail) values
-				 ($1, $3, $2, 'owner', jsonb_build_object('from', null, 'to', $4::text)),
-				 ($1, $3, $2, 'status', '{"from":"open","to":"in_progress"}')`,
+				 ($1, $3, $2, 'updated', jsonb_build_object('changes', jsonb_build_object('owner', jsonb_build_object('from', null, 'to', $4::text), 'status', '{"from":"open","to":"in_progress"}'::jsonb)))`,
 				[c.id, actor, new Date(opened + 86_400_000).toISOString(), coordinatorId]
 			);
 		}
