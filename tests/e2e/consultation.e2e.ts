@@ -110,7 +110,7 @@ describe('the consultation log on the staff face', () => {
 		await expectAccessible(page, expect);
 	});
 
-	it('keeps a draft through a reload (which locks the face) and resumes it', async () => {
+	it('keeps a draft through a reload and the staff lock, and resumes it', async () => {
 		await page
 			.getByRole('button', { name: /^相談を記録（(?!匿名)/ })
 			.first()
@@ -128,6 +128,14 @@ describe('the consultation log on the staff face', () => {
 		await page.getByRole('button', { name: /^続きを書く/ }).click();
 		await page.getByRole('heading', { name: '相談を記録' }).waitFor();
 		expect(await page.getByRole('textbox', { name: /^メモ/ }).inputValue()).toBe('夜泣きが続いている。');
+		// Locking with the form open keeps what was just typed.
+		await page.getByRole('textbox', { name: /^メモ/ }).press('End');
+		await page.keyboard.type('母が眠れていない。');
+		await page.getByRole('button', { name: 'ロック' }).click();
+		await unlock(page);
+		await page.getByTestId('draft-count').getByText('下書き 1件').waitFor();
+		await page.getByRole('button', { name: /^続きを書く/ }).click();
+		expect(await page.getByRole('textbox', { name: /^メモ/ }).inputValue()).toBe('夜泣きが続いている。母が眠れていない。');
 	});
 
 	it('says at each field what is missing, and saves nothing', async () => {
