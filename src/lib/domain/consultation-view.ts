@@ -104,7 +104,10 @@ export interface ChildChoice {
  * A household's children to choose from, eldest first, each with the age band at the session date
  * (computed, never stored). A child without a nickname is named by order and birth month.
  */
-export function childChoices(children: readonly { id: string; birthYm: string; nickname: string | null; deleted?: boolean }[], sessionDate: string): ChildChoice[] {
+export function childChoices(
+	children: readonly { id: string; birthYm: string; nickname: string | null; deleted?: boolean }[],
+	sessionDate: string
+): ChildChoice[] {
 	return children
 		.filter((c) => !c.deleted)
 		.sort((a, b) => a.birthYm.localeCompare(b.birthYm) || a.id.localeCompare(b.id))
