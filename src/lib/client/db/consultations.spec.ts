@@ -144,6 +144,17 @@ describe.each(testStores())('the consultation log on a tablet, with the centre o
 		expect(await tablet.db.outbox.count()).toBe(0);
 	});
 
+	it('a draft finished later keeps the time it was started as the consultation’s time', async () => {
+		const started = tablet.time - 3 * 60 * 60 * 1000;
+		// A UUIDv7 made three hours ago (the generator itself never goes back in time within a process).
+		const hex = started.toString(16).padStart(12, '0');
+		const id = `${hex.slice(0, 8)}-${hex.slice(8)}${uuidv7().slice(13)}`;
+		const d = draftOf({}, { id });
+		await saveDraft(tablet.db, d);
+		const row = await save(tablet, d);
+		expect(row.consultedAt).toBe(new Date(started).toISOString());
+	});
+
 	it('keeps the draft and says so when the centre’s key has not arrived yet', async () => {
 		await tablet.db.meta.delete(META.sealKey);
 		const d = draftOf();

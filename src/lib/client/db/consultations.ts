@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { tokyoDate } from '$lib/domain/dates';
+import { isUuidV7, uuidv7Time } from '$lib/domain/ids';
 import type { AgeBand } from '$lib/domain/age-band';
 import { consultationForm, type ConsultationData, type ConsultationForm } from '$lib/domain/schemas';
 import { importSealRecipient, sealConsultationText, type SealPublicKey, type SealRecipient } from '$lib/domain/seal';
@@ -246,11 +247,21 @@ export async function saveConsultation(db: HirobaDB, draft: Omit<Draft, 'updated
 			sealed: sealed ?? (current ? current.sealed : null),
 			urgency: form.urgency,
 			followUp: form.followUp,
-			consultedAt: current?.consultedAt ?? new Date(now()).toISOString()
+			consultedAt: current?.consultedAt ?? startedAt(draft.id, now())
 		};
 		const [row] = await Promise.all([saveRecord(db, 'consultations', draft.id, data, { now }), db.drafts.delete(draft.id)]);
 		return row;
 	});
+}
+
+/**
+ * When a new consultation took place: when its draft was started (the id is a UUIDv7, made then),
+ * so a draft finished later, even the next day, keeps its own time. A time from the future or
+ * from before the tablet could have begun it is not trusted: then, now.
+ */
+function startedAt(id: string, now: number): string {
+	const t = isUuidV7(id) ? uuidv7Time(id) : NaN;
+	return new Date(Number.isFinite(t) && t <= now && now - t < 31 * 86_400_000 ? t : now).toISOString();
 }
 
 // ---- today's list ------------------------------------------------------------------------------
