@@ -3,16 +3,33 @@
  * 相談員 unlocks, records a consultation from a family on today's list, reloads mid-draft and
  * resumes it, is told what is missing (and nothing is saved), saves with the network off and sees
  * 未送信 (an urgent one first), and 送信済み once the network returns; a record is corrected with its
- * note left as it was. The form and the list pass axe and the 44 px rule.
+ * note left as it was. The form and the list pass axe and the 44 px rule. Then at the centre a
+ * coordinator finds the consultations, opens one (the opening is audited) with its revisions, and
+ * works the urgent referral's case to closed; and neither the tablet's IndexedDB (read raw, and its
+ * files on disk) nor the centre's database holds a note in clear.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCardCode } from '../../src/lib/domain/card-code';
 import { makePlace, runAdmin, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launchTablet } from './browser';
+import { expectAccessible, launch, launchTablet, newContext } from './browser';
+
+const NOTE = '夜泣きが続いている。母が眠れていない。';
+const FOLLOW_UP_NOTE = '今週中に連絡';
+
+/** Every file under `dir`. */
+function filesUnder(dir: string): string[] {
+	return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** Whether any of these files holds `text` in UTF-8 or UTF-16 (how V8 serialises a two-byte string). */
+function filesHold(files: string[], text: string): string[] {
+	const forms = [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le')];
+	return files.filter((f) => statSync(f).isFile() && forms.some((b) => readFileSync(f).includes(b)));
+}
 
 /** The card codes of the families a device at this site holds. */
 async function siteCards(server: RunningServer, dataDir: string, siteId: string): Promise<string[]> {
@@ -202,5 +219,122 @@ describe('the consultation log on the staff face', () => {
 		await expect.poll(() => normal.textContent()).toContain('15分');
 		expect(await rows(page).count()).toBe(2);
 		await expect.poll(async () => (await rows(page).getByTestId('delivery').allTextContents()).join(','), { timeout: 30_000 }).toBe('送信済み,送信済み');
+	});
+
+	it('holds no note in clear in the tablet’s IndexedDB, read raw and on disk', async () => {
+		const dump = await page.evaluate(async () => {
+			const db = await new Promise<IDBDatabase>((resolve, reject) => {
+				const req = indexedDB.open('hiroba');
+				req.onsuccess = () => resolve(req.result);
+				req.onerror = () => reject(req.error);
+			});
+			const out: string[] = [];
+			const walk = (v: unknown): void => {
+				if (typeof v === 'string') out.push(v);
+				else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
+					const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+					out.push(new TextDecoder().decode(bytes));
+				} else if (Array.isArray(v)) v.forEach(walk);
+				else if (v && typeof v === 'object' && !(v instanceof CryptoKey)) Object.entries(v).forEach(walk);
+			};
+			const stores = Array.from(db.objectStoreNames);
+			for (const name of stores) {
+				walk(
+					await new Promise((resolve, reject) => {
+						const req = db.transaction(name, 'readonly').objectStore(name).getAll();
+						req.onsuccess = () => resolve(req.result);
+						req.onerror = () => reject(req.error);
+					})
+				);
+			}
+			db.close();
+			return { text: out.join('\n'), stores };
+		});
+		expect(dump.stores).toEqual(expect.arrayContaining(['consultations', 'drafts', 'outbox']));
+		// The records are there (topics and all), their text is not.
+		expect(dump.text).toContain('sleep');
+		for (const secret of [NOTE, '夜泣き', FOLLOW_UP_NOTE]) expect(dump.text).not.toContain(secret);
+		// Nor in the files Chromium keeps the database in.
+		const idbFiles = filesUnder(join(work, 'profile', 'Default', 'IndexedDB'));
+		expect(idbFiles.length).toBeGreaterThan(0);
+		for (const secret of [NOTE, '夜泣き', FOLLOW_UP_NOTE]) expect(filesHold(idbFiles, secret)).toEqual([]);
+	});
+
+	it('at the centre: a coordinator finds both, opens one with its revisions, and closes the urgent case', async () => {
+		const browser = await launch();
+		try {
+			const ctx = await newContext(browser);
+			const centre = await ctx.newPage();
+			await centre.goto(`${server.url}/centre/login`);
+			await centre.getByLabel('ログインID').fill('coordinator1');
+			await centre.getByLabel('パスワード').fill('hiroba-demo-1');
+			await centre.getByRole('button', { name: 'ログイン' }).click();
+			await centre.waitForURL(`${server.url}/centre`);
+
+			const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo' }).format(new Date());
+			await centre.goto(`${server.url}/centre/consultations?from=${today}&to=${today}`);
+			const table = centre.getByRole('table');
+			await table.waitFor();
+			await expectAccessible(centre, expect);
+			// Today's two from this tablet (the demo's own are from earlier days).
+			expect(await table.locator('tbody tr').count()).toBe(2);
+
+			// The corrected one: its note opens, with both revisions.
+			await table.locator('tbody tr', { hasText: '睡眠' }).getByRole('link').first().click();
+			await centre.getByText(NOTE).first().waitFor();
+			expect(await centre.getByText('メモの変更なし').count()).toBe(1);
+			await expectAccessible(centre, expect);
+
+			// Urgent cases are on top of the follow-up queue.
+			await centre.goto(`${server.url}/centre/followups`);
+			expect(await centre.locator('tbody tr').first().textContent()).toContain('緊急');
+			await expectAccessible(centre, expect);
+			// The tablet's urgent referral, from today's list, is worked to closed.
+			await centre.goto(`${server.url}/centre/consultations?from=${today}&to=${today}&urgency=urgent`);
+			await centre.locator('tbody tr a[href^="/centre/consultations/"]').click();
+			// Its follow-up note opens on the consultation's page, which leads to the case.
+			await centre.getByText(FOLLOW_UP_NOTE).first().waitFor();
+			await centre.locator('a[href^="/centre/followups/"]').first().click();
+			await centre.getByRole('heading', { name: /フォローアップのケース/ }).waitFor();
+			await centre.getByLabel('状態').selectOption('in_progress');
+			await centre.getByRole('button', { name: '更新する' }).click();
+			await expect.poll(() => centre.getByRole('heading', { level: 1 }).textContent()).toContain('対応中');
+			await centre.getByLabel('状態').selectOption('closed');
+			await centre.getByLabel('コメント（任意・500文字まで）').fill('保護者に電話し、来週の面談を約束した。');
+			await centre.getByRole('button', { name: '更新する' }).click();
+			await expect.poll(() => centre.getByRole('heading', { level: 1 }).textContent()).toContain('完了');
+			await centre.getByText('保護者に電話し、来週の面談を約束した。').waitFor();
+			await expectAccessible(centre, expect);
+			await ctx.close();
+		} finally {
+			await browser.close();
+		}
+	});
+
+	it('the centre’s database holds no note in clear, and audited each opening', async () => {
+		expect(await server.stop()).toBe(0);
+		const store = await place.open();
+		try {
+			const tables = (await store.query<{ t: string }>(`select tablename as t from pg_tables where schemaname = current_schema()`)).rows.map((r) => r.t);
+			expect(tables).toEqual(expect.arrayContaining(['consultations', 'consultation_revisions', 'followup_events', 'audit_log']));
+			for (const t of tables) {
+				const dump = (await store.query<{ x: string | null }>(`select string_agg(to_jsonb(r)::text, ' ') as x from "${t}" r`)).rows[0]!.x ?? '';
+				for (const secret of [NOTE, '夜泣きが続いている', FOLLOW_UP_NOTE, '来週の面談を約束']) expect(dump, `${t} holds "${secret}"`).not.toContain(secret);
+			}
+			const opened = await store.query<{ actor: string; subject: string }>(
+				`select a.actor, a.subject from audit_log a where a.action = 'consultation.open' and a.subject in (select id::text from consultations where data->>'topics' like '%sleep%' and (data->>'durationMin')::int = 15)`
+			);
+			expect(opened.rows.length).toBeGreaterThanOrEqual(1);
+			const coordinator = await store.query<{ id: string }>(`select id::text from staff where login_name = 'coordinator1'`);
+			expect(opened.rows[0]!.actor).toBe(`staff:${coordinator.rows[0]!.id}`);
+			const caseOpened = await store.query(`select 1 from audit_log where action = 'followup.open' and actor = $1`, [`staff:${coordinator.rows[0]!.id}`]);
+			expect(caseOpened.rows.length).toBeGreaterThanOrEqual(1);
+			const closed = await store.query<{ status: string }>(
+				`select f.status from followup_cases f join consultations c on c.id = f.consultation_id where c.urgency = 'urgent' and c.origin_device is not null`
+			);
+			expect(closed.rows).toEqual([{ status: 'closed' }]);
+		} finally {
+			await store.close();
+		}
 	});
 });
