@@ -4,18 +4,9 @@
  */
 import { makeCardCode } from '../src/lib/domain/card-code';
 import { tokyoDate } from '../src/lib/domain/dates';
+import type { ConsultationForm } from '../src/lib/domain/consultation-form';
 import { uuidv7 } from '../src/lib/domain/ids';
-import type {
-	ChildData,
-	ConsultationData,
-	ConsultationForm,
-	HouseholdData,
-	ProgramData,
-	SessionData,
-	SiteData,
-	StaffData,
-	VisitData
-} from '../src/lib/domain/schemas';
+import type { ChildData, ConsultationData, HouseholdData, ProgramData, SessionData, SiteData, StaffData, VisitData } from '../src/lib/domain/schemas';
 import { TABLE_SCHEMAS, type SyncTable, type TableData } from '../src/lib/sync/protocol';
 
 export const id = () => uuidv7();

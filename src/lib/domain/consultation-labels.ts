@@ -3,6 +3,9 @@ import type { FOLLOW_UPS, URGENCIES } from './schemas';
 
 export const URGENCY_LABEL: Record<(typeof URGENCIES)[number], string> = { normal: '通常', watch: '見守り', urgent: '緊急' };
 
+/** The urgencies in order, for pages that must not load the record schemas (and zod) to list them. */
+export const URGENCY_ORDER = Object.keys(URGENCY_LABEL) as Array<(typeof URGENCIES)[number]>;
+
 export const FOLLOW_UP_LABEL: Record<(typeof FOLLOW_UPS)[number], string> = {
 	none: 'なし',
 	next_time: '次回確認',

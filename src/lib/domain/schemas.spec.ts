@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import * as f from '../../../tests/factories';
 import { makeCardCode } from './card-code';
 import { hashPin } from './pin';
+import { consultationForm } from './consultation-form';
 import {
-	consultationForm,
 	NOTE_MAX,
 	bandCounts,
 	childData,

@@ -16,13 +16,9 @@
  */
 import { b64url, fromB64url } from './base64';
 
-export const SEAL_VERSION = 'hs1';
-const KID = '[A-Za-z0-9_-]{16}';
-/** A sealed text: version, key id, 65-byte P-256 point, 12-byte IV, ciphertext with its 16-byte tag. */
-export const SEALED_RE = new RegExp(`^${SEAL_VERSION}\\.(${KID})\\.([A-Za-z0-9_-]{87})\\.([A-Za-z0-9_-]{16})\\.([A-Za-z0-9_-]{22,})$`);
-export const KEY_ID_RE = new RegExp(`^${KID}$`);
-/** Room for the longest note and follow-up note in UTF-8, base64url-encoded, with the envelope. */
-export const MAX_SEALED_CHARS = 12_000;
+import { KEY_ID_RE, SEAL_VERSION, SEALED_RE } from './seal-format';
+
+export { KEY_ID_RE, MAX_SEALED_CHARS, SEAL_VERSION, SEALED_RE } from './seal-format';
 
 const EC = { name: 'ECDH', namedCurve: 'P-256' } as const;
 const INFO = new TextEncoder().encode('hiroba seal v1');

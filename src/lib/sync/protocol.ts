@@ -16,7 +16,8 @@ import {
 	uuid,
 	visitData
 } from '$lib/domain/schemas';
-import { KEY_ID_RE, type SealPublicKey } from '$lib/domain/seal';
+import { KEY_ID_RE } from '$lib/domain/seal-format';
+import type { SealPublicKey } from '$lib/domain/seal';
 import { cleanText } from '$lib/domain/text';
 
 export const PROTOCOL_VERSION = 1;
