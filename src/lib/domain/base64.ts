@@ -1,7 +1,7 @@
 /** base64url without padding (RFC 4648 §5), for bytes in text: stamps, hashes, sealed notes. */
 export function b64url(bytes: Uint8Array): string {
 	let s = '';
-	for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+	for (const b of bytes) s += String.fromCharCode(b);
 	return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 

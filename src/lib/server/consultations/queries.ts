@@ -4,6 +4,7 @@
  * (scope.ts), so a 相談員 never sees another site's records; each read of a note, and each export,
  * is written to the audit log (DESIGN.md "Security and privacy model").
  */
+import { AGE_BAND_LABEL_JA } from '$lib/domain/age-band';
 import { z } from 'zod';
 import { FOLLOW_UP_LABEL, URGENCY_LABEL, CASE_STATUS_LABEL, labelOf, type CaseStatus } from '$lib/domain/consultation-labels';
 import { toCsv } from '$lib/domain/csv';
@@ -218,6 +219,8 @@ export interface ConsultationDetail {
 	householdId: string | null;
 	childId: string | null;
 	childAgeBand: ConsultationData['childAgeBand'];
+	/** The band in Japanese, made here so the page does not carry the age-band module to the browser. */
+	childAgeBandLabel: string | null;
 	topics: string[];
 	durationMin: number;
 	urgency: ConsultationData['urgency'];
@@ -330,6 +333,7 @@ export async function loadConsultation(db: Queryable, user: StaffUser, id: strin
 			householdId: d.householdId,
 			childId: d.childId,
 			childAgeBand: d.childAgeBand,
+			childAgeBandLabel: d.childAgeBand ? AGE_BAND_LABEL_JA[d.childAgeBand] : null,
 			topics: topicNames(d.topics),
 			durationMin: d.durationMin,
 			urgency: d.urgency,
