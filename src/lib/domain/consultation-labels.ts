@@ -1,7 +1,7 @@
-/** How the consultation log's codes read in Japanese, on every face and in exports. */
+/** How the consultation log's codes read in Japanese, on every face (the tablet's form and list, the centre) and in exports: one wording everywhere. */
 import type { FOLLOW_UPS, URGENCIES } from './schemas';
 
-export const URGENCY_LABEL: Record<(typeof URGENCIES)[number], string> = { normal: '通常', watch: '見守り', urgent: '緊急' };
+export const URGENCY_LABEL: Record<(typeof URGENCIES)[number], string> = { normal: '通常', watch: '要注意', urgent: '緊急' };
 
 /** The urgencies in order, for pages that must not load the record schemas (and zod) to list them. */
 export const URGENCY_ORDER = Object.keys(URGENCY_LABEL) as Array<(typeof URGENCIES)[number]>;
@@ -9,9 +9,9 @@ export const URGENCY_ORDER = Object.keys(URGENCY_LABEL) as Array<(typeof URGENCI
 export const FOLLOW_UP_LABEL: Record<(typeof FOLLOW_UPS)[number], string> = {
 	none: 'なし',
 	next_time: '次回確認',
-	refer_centre: 'こども家庭センターへ',
-	refer_health: '保健相談所へ',
-	refer_support: '子ども家庭支援センターへ',
+	refer_centre: 'こども家庭センターへつなぐ',
+	refer_health: '保健相談所へつなぐ',
+	refer_support: '子ども家庭支援センターへつなぐ',
 	other: 'その他のつなぎ先'
 };
 

@@ -10,17 +10,6 @@ import { DEFAULT_TOPICS, type FOLLOW_UPS, type URGENCIES } from './schemas';
 export type Urgency = (typeof URGENCIES)[number];
 export type FollowUp = (typeof FOLLOW_UPS)[number];
 
-export const URGENCY_LABEL_JA: Record<Urgency, string> = { normal: '通常', watch: '要注意', urgent: '緊急' };
-
-export const FOLLOW_UP_LABEL_JA: Record<FollowUp, string> = {
-	none: 'なし',
-	next_time: '次回確認',
-	refer_centre: 'こども家庭センターへつなぐ',
-	refer_health: '保健相談所へつなぐ',
-	refer_support: '子ども家庭支援センターへつなぐ',
-	other: 'その他'
-};
-
 export const DELIVERY_LABEL_JA = { pending: '未送信', rejected: '差し戻し', sent: '送信済み' } as const;
 
 /** The durations most consultations take, offered as one-tap chips (minutes). */

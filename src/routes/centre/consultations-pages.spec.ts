@@ -162,7 +162,7 @@ describe.each(testStores())('consultation pages at the centre on $name', (ts) =>
 		expect(lines[0]).toBe('"相談ID","開催日","事業","会場","開始時刻","相談員","相談内容","所要時間（分）","緊急度","フォローアップ","ケースの状態","改訂数"');
 		expect(lines).toHaveLength(2);
 		expect(lines[1]).toBe(
-			`"${log.c.c3}","2026-05-15","にこにこ","桜台児童館","10:00","'=HYPERLINK(""http://x"")","ことば","10","見守り","保健相談所へ","未着手","1"`
+			`"${log.c.c3}","2026-05-15","にこにこ","桜台児童館","10:00","'=HYPERLINK(""http://x"")","ことば","10","要注意","保健相談所へつなぐ","未着手","1"`
 		);
 		expect(text).not.toContain(log.NOTE);
 		expect(await auditRows('consultation.export')).toEqual([

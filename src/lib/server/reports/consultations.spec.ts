@@ -56,7 +56,7 @@ describe.each(testStores())('consultation queries and counts on $name', (ts) => 
 		const m = (apr: number, may: number, mar: number) => [apr, may, 0, 0, 0, 0, 0, 0, 0, 0, 0, mar];
 		expect(s.total).toMatchObject({ months: m(2, 2, 1), total: 5 });
 		const rows = (list: typeof s.byTopic) => Object.fromEntries(list.filter((r) => r.total > 0).map((r) => [r.label, r.months]));
-		expect(rows(s.byUrgency)).toEqual({ 通常: m(1, 1, 0), 見守り: m(0, 1, 1), 緊急: m(1, 0, 0) });
+		expect(rows(s.byUrgency)).toEqual({ 通常: m(1, 1, 0), 要注意: m(0, 1, 1), 緊急: m(1, 0, 0) });
 		expect(rows(s.byTopic)).toEqual({ 睡眠: m(2, 1, 0), 授乳・食事: m(1, 0, 0), ことば: m(0, 1, 0), 遊び: m(0, 1, 0), '発育・発達': m(0, 0, 1) });
 		expect(rows(s.byProgram)).toEqual({ にこにこ: m(2, 1, 1), おひさまぴよぴよ: m(0, 1, 0) });
 		// Every urgency and program has a row, counted or not.
