@@ -14,6 +14,7 @@ import { openForSuite, testStores, truncateAll } from '../../../../tests/stores'
 import { BASE_URL, inProcessFetch } from '../../../../tests/in-process';
 import { enrollDevice, seedCentre, type CentreFixture } from '../../../../tests/centre';
 import * as f from '../../../../tests/factories';
+import { writeCentreRecords } from '../sync/records';
 import { DUE_DAYS } from './cases';
 
 const call = inProcessFetch();
@@ -49,9 +50,10 @@ describe.each(testStores())('consultation revisions and follow-up cases on $name
 	};
 	const revisions = async (id: string) =>
 		(
-			await store.query<{ minutes: number }>(`select (data->>'durationMin')::int as minutes from consultation_revisions where consultation_id = $1 order by hlc`, [
-				id
-			])
+			await store.query<{ minutes: number }>(
+				`select (data->>'durationMin')::int as minutes from consultation_revisions where consultation_id = $1 order by hlc`,
+				[id]
+			)
 		).rows.map((r) => r.minutes);
 
 	it('keeps every version as a revision, one that arrives after a newer one too, and never overwrites the newer', async () => {
@@ -103,5 +105,15 @@ describe.each(testStores())('consultation revisions and follow-up cases on $name
 		// A revision that makes an ordinary consultation a referral opens its case then.
 		expect(await push([version(none, at + 1000, data({ urgency: 'urgent', followUp: 'refer_support' }))])).toEqual(['applied']);
 		expect((await store.query('select 1 from followup_cases where consultation_id = $1', [none])).rows).toHaveLength(1);
+	});
+
+	it('refuses a note sealed to a key the centre does not hold, and a revision by another staff member', async () => {
+		const id = uuidv7();
+		expect(await push([version(id, at, f.consultation(fx.sessionId, fx.staffId, { sealed: f.SEALED_SAMPLE }))])).toEqual(['rejected:unknown_seal_key']);
+		expect((await store.query('select 1 from consultations')).rows).toEqual([]);
+		expect(await push([version(id, at, f.consultation(fx.sessionId, fx.staffId))])).toEqual(['applied']);
+		const [other] = await store.transaction((tx) => writeCentreRecords(tx, 'staff', [{ data: f.staffMember({ siteIds: [fx.siteId] }) }]));
+		expect(await push([version(id, at + 1000, f.consultation(fx.sessionId, other!))])).toEqual(['rejected:forbidden_staff']);
+		expect(await revisions(id)).toEqual([10]);
 	});
 });
