@@ -16,7 +16,7 @@
  */
 import { b64url, fromB64url } from './base64';
 
-import { KEY_ID_RE, SEAL_VERSION, SEALED_RE } from './seal-format';
+import { SEAL_VERSION, SEALED_RE } from './seal-format';
 
 export { KEY_ID_RE, MAX_SEALED_CHARS, SEAL_VERSION, SEALED_RE } from './seal-format';
 
