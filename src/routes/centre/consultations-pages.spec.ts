@@ -236,7 +236,7 @@ describe.each(testStores())('consultation pages at the centre on $name', (ts) =>
 		const page = (await call(casePage.load, centreEvent(url, { token: tokens.coordinator, params: { id: log.cases.c2 } }))) as any;
 		const events = page.value.followup.events;
 		expect(events.map((e: any) => e.summary ?? e.changes.map((c: any) => `${c.label}: ${c.from} → ${c.to}`).join(' / '))).toEqual([
-			'ケースを開きました（フォローアップ: こども家庭センターへ、緊急度: 緊急、期限: 2026-04-11）',
+			'ケースを開きました（フォローアップ: こども家庭センターへつなぐ、緊急度: 緊急、期限: 2026-04-11）',
 			'状態: 未着手 → 対応中 / 担当者: なし → コーディネーター 高橋 / 期限: 2026-04-11 → 2026-04-20'
 		]);
 		expect(events[1].actorName).toBe('相談員 青木');
