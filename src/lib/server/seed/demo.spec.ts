@@ -41,7 +41,7 @@ describe.each(testStores())('seedDemo on $name', (ts) => {
 		summary = await seedDemo(store, { now: NOW, seed: 1 });
 		const seedMs = performance.now() - t0;
 		console.log(
-			`[seed] seedDemo on ${ts.name}: ${seedMs.toFixed(0)} ms with 9 PIN hashes at ${PIN_ITERATIONS} iterations, ${summary.sessions} sessions, ${summary.households} households, ${summary.children} children, ${summary.visits} visits`
+			`[seed] seedDemo on ${ts.name}: ${seedMs.toFixed(0)} ms with 9 PIN hashes at ${PIN_ITERATIONS} iterations, ${summary.sessions} sessions, ${summary.households} households, ${summary.children} children, ${summary.visits} visits, ${summary.consultations} consultations`
 		);
 	});
 
