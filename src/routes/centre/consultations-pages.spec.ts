@@ -9,6 +9,7 @@ import type { Store } from '$lib/server/db/store';
 import { writeCentreRecords } from '$lib/server/sync/records';
 import * as list from './(app)/consultations/+page.server';
 import * as detail from './(app)/consultations/[id]/+page.server';
+import ExcelJS from 'exceljs';
 import * as exporter from './(app)/consultations/export/+server';
 import * as stats from './(app)/consultations/stats/+page.server';
 import * as queue from './(app)/followups/+page.server';
@@ -162,12 +163,26 @@ describe.each(testStores())('consultation pages at the centre on $name', (ts) =>
 		expect(lines[0]).toBe('"相談ID","開催日","事業","会場","開始時刻","相談員","相談内容","所要時間（分）","緊急度","フォローアップ","ケースの状態","改訂数"');
 		expect(lines).toHaveLength(2);
 		expect(lines[1]).toBe(
-			`"${log.c.c3}","2026-05-15","にこにこ","桜台児童館","10:00","'=HYPERLINK(""http://x"")","ことば","10","要注意","保健相談所へつなぐ","未着手","1"`
+			`"${log.c.c3}","2026/05/15","にこにこ","桜台児童館","10:00","'=HYPERLINK(""http://x"")","ことば","10","要注意","保健相談所へつなぐ","未着手","1"`
 		);
 		expect(text).not.toContain(log.NOTE);
 		expect(await auditRows('consultation.export')).toEqual([
-			{ actor: `staff:${log.staff.coordinator}`, subject: null, detail: { filter: { site: log.sites.sakura, from: '2026-04-01' }, rows: 1 } }
+			{ actor: `staff:${log.staff.coordinator}`, subject: null, detail: { filter: { site: log.sites.sakura, from: '2026-04-01' }, format: 'csv', rows: 1 } }
 		]);
+		// The same as .xlsx: the row with its date as a date cell; audited as such.
+		const xlsx = (await call(
+			exporter.GET,
+			centreEvent(`/centre/consultations/export?site=${log.sites.sakura}&from=2026-04-01&format=xlsx`, { token: tokens.coordinator })
+		)) as any;
+		const book = new ExcelJS.Workbook();
+		await book.xlsx.load(await (xlsx.value as Response).arrayBuffer());
+		const sheet = book.worksheets[0]!;
+		expect(sheet.getRow(3).getCell(2).value).toBe('開催日');
+		expect(sheet.getRow(4).getCell(1).value).toBe(log.c.c3);
+		expect(sheet.getRow(4).getCell(2).value).toEqual(new Date('2026-05-15T00:00:00Z'));
+		expect(sheet.getRow(4).getCell(6).value).toBe('=HYPERLINK("http://x")');
+		expect(sheet.getRow(4).getCell(6).type).toBe(ExcelJS.ValueType.String);
+		expect((await auditRows('consultation.export')).map((r) => (r.detail as { format: string }).format)).toEqual(['csv', 'xlsx']);
 		// A consultant's export holds their own sites only.
 		const mine = (await call(exporter.GET, centreEvent('/centre/consultations/export', { token: tokens.a }))) as any;
 		expect((await (mine.value as Response).text()).trimEnd().split('\r\n')).toHaveLength(1 + 4);

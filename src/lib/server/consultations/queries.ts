@@ -7,7 +7,6 @@
 import { AGE_BAND_LABEL_JA } from '$lib/domain/age-band';
 import { z } from 'zod';
 import { FOLLOW_UP_LABEL, URGENCY_LABEL, CASE_STATUS_LABEL, labelOf, type CaseStatus } from '$lib/domain/consultation-labels';
-import { toCsv } from '$lib/domain/csv';
 import { isValidIsoDate } from '$lib/domain/dates';
 import { UUID_RE } from '$lib/domain/ids';
 import { openConsultationText, SealError, sealedKeyId } from '$lib/domain/seal';
@@ -16,6 +15,7 @@ import type { Queryable } from '../db/store';
 import type { Keyring } from '../crypto/keyring';
 import type { StaffUser } from '../auth/staff-sessions';
 import { audit } from '../auth/devices';
+import { exportBody, type ExportFormat, type ExportTable } from '../reports/export';
 import { inScope, siteScope, type SiteScope } from './scope';
 
 export const PAGE_SIZE = 50;
@@ -142,50 +142,40 @@ export async function listConsultations(db: Queryable, user: StaffUser, filter: 
 	return { rows, total, page: filter.page, pages };
 }
 
-export const CSV_HEADER = [
-	'相談ID',
-	'開催日',
-	'事業',
-	'会場',
-	'開始時刻',
-	'相談員',
-	'相談内容',
-	'所要時間（分）',
-	'緊急度',
-	'フォローアップ',
-	'ケースの状態',
-	'改訂数'
-] as const;
+/** The export's columns: no note, no family; what the list shows. */
+const EXPORT_COLUMNS: ExportTable<ConsultationRow>['columns'] = [
+	{ header: '相談ID', kind: 'text', value: (r) => r.id },
+	{ header: '開催日', kind: 'date', value: (r) => r.sessionDate },
+	{ header: '事業', kind: 'text', value: (r) => r.programName },
+	{ header: '会場', kind: 'text', value: (r) => r.siteName },
+	{ header: '開始時刻', kind: 'text', value: (r) => r.startTime },
+	{ header: '相談員', kind: 'text', value: (r) => r.staffName },
+	{ header: '相談内容', kind: 'text', value: (r) => r.topics.join('・') },
+	{ header: '所要時間（分）', kind: 'number', value: (r) => r.durationMin },
+	{ header: '緊急度', kind: 'text', value: (r) => labelOf(URGENCY_LABEL, r.urgency) },
+	{ header: 'フォローアップ', kind: 'text', value: (r) => labelOf(FOLLOW_UP_LABEL, r.followUp) },
+	{ header: 'ケースの状態', kind: 'text', value: (r) => (r.caseStatus ? labelOf(CASE_STATUS_LABEL, r.caseStatus) : '') },
+	{ header: '改訂数', kind: 'number', value: (r) => r.revisions }
+];
 
 /**
- * The filtered list (every page, no note text) as CSV, audited with the filter and the row count.
- * Null when the filter matches more than EXPORT_MAX_ROWS rows (nothing is audited then).
+ * The filtered list (never a note) as CSV or .xlsx (reports/export.ts), within the reader's sites;
+ * audited with the filter and the row count. Null when it holds more than EXPORT_MAX_ROWS.
  */
-export async function exportConsultationsCsv(db: Queryable, user: StaffUser, filter: ConsultationFilter): Promise<{ csv: string; rows: number } | null> {
+export async function exportConsultations(
+	db: Queryable,
+	user: StaffUser,
+	filter: ConsultationFilter,
+	format: ExportFormat
+): Promise<{ body: string | Uint8Array; rows: number } | null> {
 	const scope = await siteScope(db, user);
 	const { page: _page, ...rest } = filter;
 	void _page;
 	const rows = await queryRows(db, scope, rest, EXPORT_MAX_ROWS + 1, 0);
 	if (rows.length > EXPORT_MAX_ROWS) return null;
-	const csv = toCsv(
-		CSV_HEADER,
-		rows.map((r) => [
-			r.id,
-			r.sessionDate,
-			r.programName,
-			r.siteName,
-			r.startTime,
-			r.staffName,
-			r.topics.join('・'),
-			r.durationMin,
-			labelOf(URGENCY_LABEL, r.urgency),
-			labelOf(FOLLOW_UP_LABEL, r.followUp),
-			r.caseStatus ? labelOf(CASE_STATUS_LABEL, r.caseStatus) : '',
-			r.revisions
-		])
-	);
-	await audit(db, `staff:${user.id}`, 'consultation.export', null, { filter: rest, rows: rows.length });
-	return { csv, rows: rows.length };
+	const body = await exportBody({ sheet: '相談記録', title: '相談記録（メモを除く）', columns: EXPORT_COLUMNS, rows }, format);
+	await audit(db, `staff:${user.id}`, 'consultation.export', null, { filter: rest, format, rows: rows.length });
+	return { body, rows: rows.length };
 }
 
 /** What a sealed text shows: its text, or why it cannot be shown. */
