@@ -11,6 +11,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCardCode } from '../../src/lib/domain/card-code';
@@ -278,6 +279,17 @@ describe('the consultation log on the staff face', () => {
 			await expectAccessible(centre, expect);
 			// Today's two from this tablet (the demo's own are from earlier days).
 			expect(await table.locator('tbody tr').count()).toBe(2);
+			// Both as an Excel workbook: two rows below the header, today's date as a date cell, no note.
+			const [download] = await Promise.all([centre.waitForEvent('download'), centre.getByRole('link', { name: 'Excelで書き出す' }).click()]);
+			expect(download.suggestedFilename()).toBe(`相談記録-${today}.xlsx`);
+			const book = new ExcelJS.Workbook();
+			await book.xlsx.readFile((await download.path())!);
+			const sheet = book.worksheets[0]!;
+			expect(sheet.getRow(3).getCell(2).value).toBe('開催日');
+			expect([sheet.getRow(4).getCell(2).value, sheet.getRow(5).getCell(2).value]).toEqual([new Date(`${today}T00:00:00Z`), new Date(`${today}T00:00:00Z`)]);
+			expect(sheet.rowCount).toBe(5);
+			const cells = JSON.stringify(sheet.getSheetValues());
+			for (const secret of [NOTE, FOLLOW_UP_NOTE]) expect(cells).not.toContain(secret);
 
 			// The corrected one: its note opens, with both revisions.
 			await table.locator('tbody tr', { hasText: '睡眠' }).getByRole('link').first().click();
