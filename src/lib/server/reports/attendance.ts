@@ -1,0 +1,183 @@
+/**
+ * Attendance counts for a period (a day, a month, a 年度) within a scope (the reader's sites, and a
+ * program, a site or a session), as the ward reports them. The definitions, in one place:
+ *
+ * - Sessions: 開催 (open or closed), 中止 (cancelled, e.g. rain), 未開催 (still scheduled on a
+ *   date before today: never opened), 予定 (scheduled from today on).
+ * - 延べ (every visit): family visits and walk-in groups (飛び込み, no card); adults; children by
+ *   their age band at the session date (a registered child from its birth month; a walk-in child
+ *   by the band staff tapped). A child whose record is unknown counts as `unknown`.
+ * - 実 (each once): registered households, and children each counted in the band of their first
+ *   visit in the period. A walk-in group and its children cannot be told apart from another, so
+ *   each counts once as itself ("counted with everyone else").
+ * - 新規 / 年度内初回 / 継続, of the period's registered households, judged within the report's
+ *   program or site (a family new to のびのび is new there, whatever it did at にこにこ): 新規 = no
+ *   visit before the period; 年度内初回 = visits before, none earlier in the period's 年度;
+ *   継続 = an earlier visit in the same 年度. "Before the period" means before `from`: for one
+ *   session, ask with its date as the period (and its site), to judge each family as of that day.
+ * - 区内 / 区外, 町丁 and 知ったきっかけ: of the period's registered households.
+ *
+ * A visit by card whose household arrived at the centre later is resolved by its card code; a card
+ * the centre does not know at all counts in 延べ only. A deleted visit or session counts nowhere.
+ */
+import { AGE_BANDS, type AgeBand } from '$lib/domain/age-band';
+import { fiscalYear, fiscalYearRange, type IsoDate } from '$lib/domain/dates';
+import type { Queryable } from '../db/store';
+import type { SiteScope } from '../consultations/scope';
+
+export interface AttendanceFilter {
+	from: IsoDate;
+	to: IsoDate;
+	programId?: string | null;
+	siteId?: string | null;
+	sessionId?: string | null;
+}
+
+export type BandKey = AgeBand | 'unknown';
+export type BandCounts = Record<BandKey, number>;
+
+export interface AttendanceCounts {
+	sessions: { held: number; cancelled: number; notOpened: number; upcoming: number };
+	/** 延べ */
+	visits: { families: number; walkIns: number; adults: number; children: number; byBand: BandCounts };
+	/** 実 */
+	distinct: { households: number; walkInGroups: number; children: number; byBand: BandCounts };
+	newness: { firstEver: number; firstThisYear: number; returning: number };
+	area: { ward: number; outside: number; towns: Array<{ town: string; households: number }> };
+	heardFrom: Array<{ code: string | null; households: number }>;
+}
+
+const emptyBands = (): BandCounts => ({ age0: 0, age1: 0, age2: 0, age3plus: 0, school: 0, unknown: 0 });
+
+/**
+ * The sessions of the scope (and the program or site asked for) as SQL, with their visits resolved
+ * to households. `$1` site scope (null: all), `$2` program, `$3` site.
+ */
+const SCOPED_SESSIONS = `
+	select s.id, s.session_date as d, s.status
+	from sessions s join sites st on st.id = s.site_id
+	where not s.deleted
+	  and ($1::uuid[] is null or s.site_id = any($1::uuid[]))
+	  and ($2::uuid is null or st.program_id = $2::uuid)
+	  and ($3::uuid is null or s.site_id = $3::uuid)`;
+
+const RESOLVED_VISITS = (sessions: string) => `
+	select v.id, ss.d, v.data, v.data->>'method' = 'walkin' as walkin, coalesce(v.household_id, h.id) as hid
+	from visits v join (${sessions}) ss on ss.id = v.session_id
+	left join households h on v.household_id is null and v.card_code is not null and h.card_code = v.card_code
+	where not v.deleted`;
+
+export async function attendance(db: Queryable, scope: SiteScope, filter: AttendanceFilter, today: IsoDate): Promise<AttendanceCounts> {
+	const base = [scope.siteIds, filter.programId ?? null, filter.siteId ?? null];
+	// The period's sessions: the scope, the dates, and the one session when one is asked for.
+	const inPeriod = `${SCOPED_SESSIONS} and s.session_date between $4 and $5 and ($6::uuid is null or s.id = $6::uuid)`;
+	const params = [...base, filter.from, filter.to, filter.sessionId ?? null];
+	const visits = `with pv as (${RESOLVED_VISITS(inPeriod)})`;
+
+	const [sessions, totals, bands, firstBands, households, newness] = await Promise.all([
+		db.query<{ held: number; cancelled: number; not_opened: number; upcoming: number }>(
+			`select count(*) filter (where status in ('open', 'closed'))::int as held,
+			        count(*) filter (where status = 'cancelled')::int as cancelled,
+			        count(*) filter (where status = 'scheduled' and d < $7)::int as not_opened,
+			        count(*) filter (where status = 'scheduled' and d >= $7)::int as upcoming
+			 from (${inPeriod}) ps`,
+			[...params, today]
+		),
+		db.query<{ families: number; walk_ins: number; adults: number; registered_children: number; walk_in_bands: Record<AgeBand, number> }>(
+			`${visits}
+			 select count(*) filter (where not walkin)::int as families,
+			        count(*) filter (where walkin)::int as walk_ins,
+			        coalesce(sum((data->>'adults')::int), 0)::int as adults,
+			        coalesce(sum(jsonb_array_length(data->'childIds')) filter (where not walkin), 0)::int as registered_children,
+			        jsonb_build_object(${AGE_BANDS.map((b) => `'${b}', coalesce(sum((data->'walkInChildren'->>'${b}')::int) filter (where walkin), 0)`).join(', ')}) as walk_in_bands
+			 from pv`,
+			params
+		),
+		// 延べ children of registered families, by band at the session date.
+		db.query<{ band: AgeBand | null; n: number }>(
+			`${visits}
+			 select hiroba_age_band(c.data->>'birthYm', pv.d) as band, count(*)::int as n
+			 from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
+			 left join children c on c.id = cid.id::uuid and not c.deleted
+			 where not pv.walkin
+			 group by 1`,
+			params
+		),
+		// 実 children: each registered child once, in the band of its first visit in the period.
+		db.query<{ band: AgeBand | null; n: number }>(
+			`${visits}
+			 select band, count(*)::int as n from (
+			   select distinct on (cid.id) cid.id, hiroba_age_band(c.data->>'birthYm', pv.d) as band
+			   from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
+			   left join children c on c.id = cid.id::uuid and not c.deleted
+			   where not pv.walkin
+			   order by cid.id, pv.d
+			 ) first_visits group by band`,
+			params
+		),
+		// The period's registered households, with where they live and how they heard.
+		db.query<{ area: string | null; town: string | null; heard: string | null; n: number }>(
+			`${visits}
+			 select h.data->>'areaKind' as area, h.data->>'town' as town, h.data->>'heardFrom' as heard, count(*)::int as n
+			 from (select distinct hid from pv where not walkin and hid is not null) ph
+			 join households h on h.id = ph.hid
+			 group by 1, 2, 3`,
+			params
+		),
+		// 新規 / 年度内初回 / 継続: each household's visits before the period, within the scope.
+		db.query<{ kind: 'first' | 'year' | 'returning'; n: number }>(
+			`${visits},
+			 ph as (select distinct hid from pv where not walkin and hid is not null),
+			 earlier as (${RESOLVED_VISITS(`${SCOPED_SESSIONS} and s.session_date < $4`)})
+			 select case
+			          when not exists (select 1 from earlier e where e.hid = ph.hid) then 'first'
+			          when not exists (select 1 from earlier e where e.hid = ph.hid and e.d >= $7) then 'year'
+			          else 'returning'
+			        end as kind, count(*)::int as n
+			 from ph group by 1`,
+			[...params, fiscalYearRange(fiscalYear(filter.from)).start]
+		)
+	]);
+
+	const t = totals.rows[0]!;
+	const byBand = emptyBands();
+	for (const b of AGE_BANDS) byBand[b] += t.walk_in_bands[b] ?? 0;
+	for (const r of bands.rows) byBand[r.band ?? 'unknown'] += r.n;
+	const walkInChildren = AGE_BANDS.reduce((n, b) => n + (t.walk_in_bands[b] ?? 0), 0);
+
+	const distinctBands = emptyBands();
+	for (const b of AGE_BANDS) distinctBands[b] += t.walk_in_bands[b] ?? 0;
+	for (const r of firstBands.rows) distinctBands[r.band ?? 'unknown'] += r.n;
+
+	const towns = new Map<string, number>();
+	const heard = new Map<string | null, number>();
+	let ward = 0;
+	let outside = 0;
+	for (const r of households.rows) {
+		if (r.area === 'ward') ward += r.n;
+		else outside += r.n;
+		if (r.town) towns.set(r.town, (towns.get(r.town) ?? 0) + r.n);
+		heard.set(r.heard, (heard.get(r.heard) ?? 0) + r.n);
+	}
+	const kinds = Object.fromEntries(newness.rows.map((r) => [r.kind, r.n]));
+	const s = sessions.rows[0]!;
+	return {
+		sessions: { held: s.held, cancelled: s.cancelled, notOpened: s.not_opened, upcoming: s.upcoming },
+		visits: { families: t.families, walkIns: t.walk_ins, adults: t.adults, children: t.registered_children + walkInChildren, byBand },
+		distinct: {
+			households: ward + outside,
+			walkInGroups: t.walk_ins,
+			children: Object.values(distinctBands).reduce((a, b) => a + b, 0),
+			byBand: distinctBands
+		},
+		newness: { firstEver: kinds.first ?? 0, firstThisYear: kinds.year ?? 0, returning: kinds.returning ?? 0 },
+		area: {
+			ward,
+			outside,
+			towns: [...towns].map(([town, n]) => ({ town, households: n })).sort((a, b) => b.households - a.households || a.town.localeCompare(b.town, 'ja'))
+		},
+		heardFrom: [...heard]
+			.map(([code, n]) => ({ code, households: n }))
+			.sort((a, b) => b.households - a.households || String(a.code).localeCompare(String(b.code)))
+	};
+}
