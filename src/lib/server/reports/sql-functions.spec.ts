@@ -38,6 +38,10 @@ describe.each(testStores())('report functions in SQL on $name', (ts) => {
 		expect(band('2019-03', '2025-04-01')).toBe('school'); // a March birth starts school a year early
 		expect(band('2019-04', '2025-04-01')).toBe('age3plus');
 		expect(band('2026-05', '2026-04-15')).toBeNull();
+		const nulls = await store.query<{ a: string | null; b: string | null; fy: number | null }>(
+			`select hiroba_age_band(null, '2026-04-01') as a, hiroba_age_band('2024-01', null) as b, hiroba_fiscal_year(null) as fy`
+		);
+		expect(nulls.rows).toEqual([{ a: null, b: null, fy: null }]);
 	});
 
 	it('hiroba_fiscal_year is fiscalYear for every date', async () => {
