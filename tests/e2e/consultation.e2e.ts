@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCardCode } from '../../src/lib/domain/card-code';
 import { makePlace, runAdmin, startServer, type Place, type RunningServer } from '../server-process';
 import { expectAccessible, launch, launchTablet, newContext } from './browser';
+import { enrollProbe, households } from './probe';
 
 const NOTE = '夜泣きが続いている。母が眠れていない。';
 const FOLLOW_UP_NOTE = '今週中に連絡';
@@ -34,17 +35,7 @@ function filesHold(files: string[], text: string): string[] {
 
 /** The card codes of the families a device at this site holds. */
 async function siteCards(server: RunningServer, dataDir: string, siteId: string): Promise<string[]> {
-	const code = (await runAdmin(['enroll-code', siteId, '--json'], { dataDir })).json<{ code: string }>().code;
-	const { token } = (await (
-		await fetch(`${server.url}/api/v1/devices/enroll`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ code, name: 'probe' })
-		})
-	).json()) as { token: string };
-	const r = await fetch(`${server.url}/api/v1/sync/pull?since=0&limit=5000`, { headers: { authorization: `Bearer ${token}` } });
-	const body = (await r.json()) as { changes: Array<{ table: string; data: { cardCode: string } }> };
-	return body.changes.filter((c) => c.table === 'households').map((c) => c.data.cardCode);
+	return (await households(server, await enrollProbe(server, dataDir, siteId))).map((h) => h.cardCode);
 }
 
 async function enterPin(page: Page, name = '相談員 山田', pin = '482193') {

@@ -15,16 +15,12 @@ import { cardQrPayload, formatCardCode, parseCardInput } from '../../src/lib/dom
 import { makePlace, runAdmin, startServer, type Place, type RunningServer } from '../server-process';
 import { expectAccessible, launchTablet, scannerTypes } from './browser';
 import { makeFakeCameraVideo } from './fake-camera';
+import { enrollProbe, households, type Probe } from './probe';
 
 interface CentreVisit {
 	id: string;
 	deleted: boolean;
 	data: { cardCode: string | null; method: string; householdId: string | null; adults: number; checkedInAt: string; checkedOutAt: string | null };
-}
-
-interface Probe {
-	token: string;
-	siteId: string;
 }
 
 /** A second device at the same site: reads what reached the centre through the device API. */
@@ -39,25 +35,6 @@ async function centreVisits(server: RunningServer, probe: Probe): Promise<Centre
 		if (!body.more) break;
 	}
 	return [...all.values()];
-}
-
-/** The families a device at the probe's site holds: registered or seen there (not the ward's 300). */
-async function households(server: RunningServer, probe: Probe): Promise<Array<{ id: string; cardCode: string }>> {
-	const r = await fetch(`${server.url}/api/v1/sync/pull?since=0&limit=5000`, { headers: { authorization: `Bearer ${probe.token}` } });
-	const body = (await r.json()) as { changes: Array<{ table: string; id: string; data: { cardCode: string } }> };
-	return body.changes.filter((c) => c.table === 'households').map((c) => ({ id: c.id, cardCode: c.data.cardCode }));
-}
-
-async function enrollProbe(server: RunningServer, dataDir: string, siteId: string): Promise<Probe> {
-	const code = (await runAdmin(['enroll-code', siteId, '--json'], { dataDir })).json<{ code: string }>().code;
-	const enrolled = (await (
-		await fetch(`${server.url}/api/v1/devices/enroll`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ code, name: 'probe' })
-		})
-	).json()) as { token: string };
-	return { token: enrolled.token, siteId };
 }
 
 async function confirmation(page: Page): Promise<string> {

@@ -5,10 +5,7 @@
  */
 import { ageBandAt, AGE_BAND_LABEL_JA, type AgeBand } from './age-band';
 import { formatCardCode } from './card-code';
-import { DEFAULT_TOPICS, type FOLLOW_UPS, type URGENCIES } from './schemas';
-
-export type Urgency = (typeof URGENCIES)[number];
-export type FollowUp = (typeof FOLLOW_UPS)[number];
+import { DEFAULT_TOPICS } from './schemas';
 
 export const DELIVERY_LABEL_JA = { pending: '未送信', rejected: '差し戻し', sent: '送信済み' } as const;
 

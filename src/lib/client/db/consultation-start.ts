@@ -4,10 +4,10 @@
  * form once the 相談員 changes something.
  */
 import { uuidv7 } from '$lib/domain/ids';
-import { emptyDraftContent, loadDraft, type Draft } from './consultations';
+import { emptyDraftContent, loadDraft, type DraftStart } from './consultations';
 import type { HirobaDB, Row } from './db';
 
-export type DraftStart = Omit<Draft, 'updatedAt'>;
+export type { DraftStart };
 
 /** A new consultation at a session: its id is the draft's, made now. */
 export function newConsultation(staffId: string, sessionId: string, householdId: string | null = null): DraftStart {

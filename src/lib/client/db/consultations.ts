@@ -47,6 +47,9 @@ export interface Draft {
 	content: DraftContent;
 }
 
+/** A draft as the form holds it, before it is stored (its time is set when it is). */
+export type DraftStart = Omit<Draft, 'updatedAt'>;
+
 /** The record changed since the draft was started: saved in another tab, or already saved here. */
 export class DraftConflictError extends Error {
 	constructor(readonly consultationId: string) {
@@ -139,12 +142,16 @@ async function currentHlc(db: HirobaDB, id: string): Promise<string | null> {
  * Store the form as it is now. Throws DraftConflictError when the record was saved (in another tab,
  * or by this one) since the draft began: the draft must not come back after its save.
  */
-export async function saveDraft(db: HirobaDB, draft: Omit<Draft, 'updatedAt'>, now: number = Date.now()): Promise<void> {
+export async function saveDraft(db: HirobaDB, draft: DraftStart, now: number = Date.now()): Promise<void> {
 	const { iv, ct } = await encryptDraft(db, draft.id, draft.content);
 	await db.transaction('rw', [db.drafts, db.consultations], async () => {
 		if ((await currentHlc(db, draft.id)) !== draft.baseHlc) throw new DraftConflictError(draft.id);
 		await db.drafts.put({ id: draft.id, staffId: draft.staffId, sessionId: draft.sessionId, baseHlc: draft.baseHlc, updatedAt: now, iv, ct });
 	});
+}
+
+async function openDraft(db: HirobaDB, row: DraftRow): Promise<Draft> {
+	return { id: row.id, staffId: row.staffId, sessionId: row.sessionId, baseHlc: row.baseHlc, updatedAt: row.updatedAt, content: await decryptDraft(db, row) };
 }
 
 /** One staff member's drafts, newest first, opened. A draft that no longer opens is left out. */
@@ -153,14 +160,7 @@ export async function loadDrafts(db: HirobaDB, staffId: string): Promise<Draft[]
 	const out: Draft[] = [];
 	for (const row of rows) {
 		try {
-			out.push({
-				id: row.id,
-				staffId: row.staffId,
-				sessionId: row.sessionId,
-				baseHlc: row.baseHlc,
-				updatedAt: row.updatedAt,
-				content: await decryptDraft(db, row)
-			});
+			out.push(await openDraft(db, row));
 		} catch {
 			// Encrypted under a key this store no longer has (cannot happen short of tampering): skip.
 		}
@@ -170,8 +170,7 @@ export async function loadDrafts(db: HirobaDB, staffId: string): Promise<Draft[]
 
 export async function loadDraft(db: HirobaDB, id: string): Promise<Draft | null> {
 	const row = await db.drafts.get(id);
-	if (!row) return null;
-	return { id: row.id, staffId: row.staffId, sessionId: row.sessionId, baseHlc: row.baseHlc, updatedAt: row.updatedAt, content: await decryptDraft(db, row) };
+	return row ? openDraft(db, row) : null;
 }
 
 export async function discardDraft(db: HirobaDB, id: string): Promise<void> {
@@ -223,7 +222,7 @@ export interface SaveOptions {
  * Save a draft as a consultation (new, or a correction of the version it started from): checked,
  * sealed, written with its outbox entry, and the draft removed, all or nothing. Returns the row.
  */
-export async function saveConsultation(db: HirobaDB, draft: Omit<Draft, 'updatedAt'>, opts: SaveOptions = {}): Promise<Row<'consultations'>> {
+export async function saveConsultation(db: HirobaDB, draft: DraftStart, opts: SaveOptions = {}): Promise<Row<'consultations'>> {
 	const form = checkForm(draft.content);
 	const recipient = await sealRecipient(db);
 	if (!recipient) throw new NoSealKeyError();
