@@ -21,7 +21,7 @@
  * the centre does not know at all counts in 延べ only. A deleted visit or session counts nowhere.
  */
 import { AGE_BANDS, type AgeBand } from '$lib/domain/age-band';
-import { fiscalYear, fiscalYearRange, type IsoDate } from '$lib/domain/dates';
+import { addDays, addMonths, fiscalYear, fiscalYearMonths, fiscalYearRange, type IsoDate, type YearMonth } from '$lib/domain/dates';
 import type { Queryable } from '../db/store';
 import type { SiteScope } from '../consultations/scope';
 
@@ -180,4 +180,113 @@ export async function attendance(db: Queryable, scope: SiteScope, filter: Attend
 			.map(([code, n]) => ({ code, households: n }))
 			.sort((a, b) => b.households - a.households || String(a.code).localeCompare(String(b.code)))
 	};
+}
+
+/** One row of a drill-down: a program, a site or a session of the period, with its counts. */
+export interface AttendanceGroup {
+	/** The program's, site's or session's id. */
+	key: string;
+	label: string;
+	/** For a session: its date and status; for a site: its program. */
+	date?: IsoDate;
+	status?: string;
+	programId?: string;
+	counts: AttendanceCounts;
+}
+
+export type BreakdownBy = 'program' | 'site' | 'session';
+
+/**
+ * The period's counts one level down: by program (the ward), by site (a program) or by session (a
+ * site). Programs and sites are listed even with nothing in the period; sessions only if held or
+ * planned in it. A session's newness is judged as of its own date, at its site.
+ */
+export async function attendanceBreakdown(
+	db: Queryable,
+	scope: SiteScope,
+	filter: AttendanceFilter,
+	by: BreakdownBy,
+	today: IsoDate
+): Promise<AttendanceGroup[]> {
+	const groups = await breakdownGroups(db, scope, filter, by);
+	const out: AttendanceGroup[] = [];
+	for (const g of groups) {
+		const f: AttendanceFilter =
+			by === 'program'
+				? { ...filter, programId: g.key, siteId: filter.siteId ?? null }
+				: by === 'site'
+					? { ...filter, siteId: g.key }
+					: { from: g.date!, to: g.date!, siteId: g.site_id!, sessionId: g.key };
+		out.push({
+			key: g.key,
+			label: g.label,
+			...(g.date ? { date: g.date, status: g.status! } : {}),
+			...(g.program_id ? { programId: g.program_id } : {}),
+			counts: await attendance(db, scope, f, today)
+		});
+	}
+	return out;
+}
+
+async function breakdownGroups(db: Queryable, scope: SiteScope, filter: AttendanceFilter, by: BreakdownBy) {
+	const params = [scope.siteIds, filter.programId ?? null, filter.siteId ?? null];
+	type G = { key: string; label: string; date?: IsoDate; status?: string; site_id?: string; program_id?: string };
+	if (by === 'program') {
+		const r = await db.query<G>(
+			`select p.id::text as key, p.data->>'nameJa' as label from programs p
+			 where not p.deleted and ($2::uuid is null or p.id = $2::uuid)
+			   and exists (select 1 from sites st where st.program_id = p.id and not st.deleted
+			               and ($1::uuid[] is null or st.id = any($1::uuid[])) and ($3::uuid is null or st.id = $3::uuid))
+			 order by (p.data->>'sort')::int nulls last, p.data->>'nameJa'`,
+			params
+		);
+		return r.rows;
+	}
+	if (by === 'site') {
+		const r = await db.query<G>(
+			`select st.id::text as key, st.data->>'nameJa' as label, st.program_id::text as program_id from sites st
+			 where not st.deleted and ($1::uuid[] is null or st.id = any($1::uuid[]))
+			   and ($2::uuid is null or st.program_id = $2::uuid) and ($3::uuid is null or st.id = $3::uuid)
+			 order by st.data->>'nameJa'`,
+			params
+		);
+		return r.rows;
+	}
+	const r = await db.query<G>(
+		`select s.id::text as key, st.data->>'nameJa' as label, s.session_date::text as date, s.status, s.site_id::text as site_id
+		 from sessions s join sites st on st.id = s.site_id
+		 where not s.deleted and ($1::uuid[] is null or s.site_id = any($1::uuid[]))
+		   and ($2::uuid is null or st.program_id = $2::uuid) and ($3::uuid is null or s.site_id = $3::uuid)
+		   and s.session_date between $4 and $5 and ($6::uuid is null or s.id = $6::uuid)
+		 order by s.session_date, st.data->>'nameJa'`,
+		[...params, filter.from, filter.to, filter.sessionId ?? null]
+	);
+	return r.rows;
+}
+
+/** A month of a 年度's trend. */
+export interface MonthPoint {
+	month: YearMonth;
+	counts: AttendanceCounts;
+}
+
+/**
+ * Month by month counts of a 年度 and of the one before it (for "against the previous 年度"), in
+ * the scope and for the program or site asked for. Each month is judged as its own period.
+ */
+export async function attendanceTrend(
+	db: Queryable,
+	scope: SiteScope,
+	filter: { fiscalYear: number; programId?: string | null; siteId?: string | null },
+	today: IsoDate
+): Promise<{ current: MonthPoint[]; previous: MonthPoint[] }> {
+	const months = async (fy: number) => {
+		const out: MonthPoint[] = [];
+		for (const month of fiscalYearMonths(fy)) {
+			const from = `${month}-01`;
+			out.push({ month, counts: await attendance(db, scope, { from, to: addDays(addMonths(from, 1), -1), programId: filter.programId, siteId: filter.siteId }, today) });
+		}
+		return out;
+	};
+	return { current: await months(filter.fiscalYear), previous: await months(filter.fiscalYear - 1) };
 }
