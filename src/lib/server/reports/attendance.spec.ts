@@ -10,12 +10,18 @@ import type { Store } from '$lib/server/db/store';
 import { writeCentreRecords } from '$lib/server/sync/records';
 import { testStores } from '../../../../tests/stores';
 import * as f from '../../../../tests/factories';
-import { attendance, type AttendanceFilter } from './attendance';
+import { attendance, attendanceFromVisits, type AttendanceFilter } from './attendance';
 
 const TODAY = '2026-12-01';
 const FY2026 = { from: '2026-04-01', to: '2027-03-31' };
 
-describe.each(testStores())('attendance counts on $name', (ts) => {
+// Every count twice: from the attendance facts (what the pages read) and from the visits directly.
+const PATHS = [
+	{ path: 'facts', count: attendance },
+	{ path: 'visits', count: (store: Store, ...rest: Parameters<typeof attendanceFromVisits> extends [unknown, ...infer R] ? R : never) => attendanceFromVisits(store, ...rest) }
+];
+
+describe.each(testStores().flatMap((ts) => PATHS.map((p) => ({ ...ts, ...p, name: ts.name }))))('attendance counts on $name from the $path', (ts) => {
 	let store: Store;
 	const id = {
 		nikoniko: uuidv7(),
@@ -104,7 +110,7 @@ describe.each(testStores())('attendance counts on $name', (ts) => {
 		await ts.dispose();
 	});
 
-	const count = (filter: AttendanceFilter, siteIds: string[] | null = null) => attendance(store, { siteIds }, filter, TODAY);
+	const count = (filter: AttendanceFilter, siteIds: string[] | null = null) => ts.count(store, { siteIds }, filter, TODAY);
 
 	it('counts 年度2026 of にこにこ: sessions, 延べ and 実 by age band, new and returning families', async () => {
 		const c = await count({ ...FY2026, programId: id.nikoniko });

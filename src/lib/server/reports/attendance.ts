@@ -22,7 +22,8 @@
  */
 import { AGE_BANDS, type AgeBand } from '$lib/domain/age-band';
 import { addDays, addMonths, fiscalYear, fiscalYearMonths, fiscalYearRange, type IsoDate, type YearMonth } from '$lib/domain/dates';
-import type { Queryable } from '../db/store';
+import type { Queryable, Store } from '../db/store';
+import { refreshReportFacts, WARD_KEY } from './facts';
 import type { SiteScope } from '../consultations/scope';
 
 export interface AttendanceFilter {
@@ -62,27 +63,151 @@ const SCOPED_SESSIONS = `
 	  and ($3::uuid is null or s.site_id = $3::uuid)`;
 
 const RESOLVED_VISITS = (sessions: string) => `
-	select v.id, ss.d, v.data, v.data->>'method' = 'walkin' as walkin, coalesce(v.household_id, h.id) as hid
+	select v.id, ss.d, v.data, v.data->>'method' = 'walkin' as walkin, coalesce(hk.id, h.id) as hid
 	from visits v join (${sessions}) ss on ss.id = v.session_id
+	left join households hk on hk.id = v.household_id
 	left join households h on v.household_id is null and v.card_code is not null and h.card_code = v.card_code
 	where not v.deleted`;
 
-export async function attendance(db: Queryable, scope: SiteScope, filter: AttendanceFilter, today: IsoDate): Promise<AttendanceCounts> {
-	const base = [scope.siteIds, filter.programId ?? null, filter.siteId ?? null];
-	// The period's sessions: the scope, the dates, and the one session when one is asked for.
-	const inPeriod = `${SCOPED_SESSIONS} and s.session_date between $4 and $5 and ($6::uuid is null or s.id = $6::uuid)`;
-	const params = [...base, filter.from, filter.to, filter.sessionId ?? null];
-	const visits = `with pv as (${RESOLVED_VISITS(inPeriod)})`;
+/** The period's sessions: the scope, the dates, and the one session when one is asked for. */
+const PERIOD_SESSIONS = `${SCOPED_SESSIONS} and s.session_date between $4 and $5 and ($6::uuid is null or s.id = $6::uuid)`;
+
+const filterParams = (scope: SiteScope, filter: AttendanceFilter) => [
+	scope.siteIds,
+	filter.programId ?? null,
+	filter.siteId ?? null,
+	filter.from,
+	filter.to,
+	filter.sessionId ?? null
+];
+
+async function sessionCounts(db: Queryable, scope: SiteScope, filter: AttendanceFilter, today: IsoDate): Promise<SessionCounts> {
+	const r = await db.query<SessionCounts>(
+		`select count(*) filter (where status in ('open', 'closed'))::int as held,
+		        count(*) filter (where status = 'cancelled')::int as cancelled,
+		        count(*) filter (where status = 'scheduled' and d < $7)::int as not_opened,
+		        count(*) filter (where status = 'scheduled' and d >= $7)::int as upcoming
+		 from (${PERIOD_SESSIONS}) ps`,
+		[...filterParams(scope, filter), today]
+	);
+	return r.rows[0]!;
+}
+
+/**
+ * The counts for a period and scope. A month or a 年度 is read from the attendance facts (a few
+ * thousand session rows and one row per household and child of the period); any other period (a
+ * day, a session) from the visits, which are few then.
+ */
+export async function attendance(store: Store, scope: SiteScope, filter: AttendanceFilter, today: IsoDate): Promise<AttendanceCounts> {
+	await refreshReportFacts(store);
+	const period = filter.sessionId ? null : factPeriod(filter.from, filter.to);
+	if (period === null) return attendanceFromVisits(store, scope, filter, today);
+	return attendanceFromFacts(store, scope, filter, period, today);
+}
+
+/** The facts' name for the period, if it is a whole month ('YYYY-MM') or a whole 年度 ('YYYY'). */
+export function factPeriod(from: IsoDate, to: IsoDate): string | null {
+	const fy = fiscalYear(from);
+	const year = fiscalYearRange(fy);
+	if (from === year.start && to === year.end) return String(fy);
+	if (from.endsWith('-01') && to === addDays(addMonths(from, 1), -1)) return from.slice(0, 7);
+	return null;
+}
+
+/**
+ * Where the facts of a filter are: one program's or the ward's rows when the reader sees every site;
+ * otherwise the rows of each site the reader may see and asked for, merged per household and child.
+ */
+async function factTarget(db: Queryable, scope: SiteScope, filter: AttendanceFilter): Promise<{ lvl: 1 | 2; key: string } | { lvl: 0; keys: string[] }> {
+	if (scope.siteIds === null && !filter.siteId) return filter.programId ? { lvl: 1, key: filter.programId } : { lvl: 2, key: WARD_KEY };
+	const r = await db.query<{ id: string }>(
+		`select st.id::text as id from sites st
+		 where ($1::uuid[] is null or st.id = any($1::uuid[])) and ($2::uuid is null or st.program_id = $2::uuid) and ($3::uuid is null or st.id = $3::uuid)`,
+		[scope.siteIds, filter.programId ?? null, filter.siteId ?? null]
+	);
+	return { lvl: 0, keys: r.rows.map((x) => x.id) };
+}
+
+/** The period's households (kind judged from its start) and children, from the facts of a target. */
+function factQueries(target: { lvl: 1 | 2; key: string } | { lvl: 0; keys: string[] }) {
+	const kind = (firstInFy: string, firstEver: string) =>
+		`case when ${firstEver} >= $3::text then 'first' when ${firstInFy} >= $3::text then 'year' else 'returning' end`;
+	if (target.lvl !== 0) {
+		return {
+			params: [target.lvl, [target.key]],
+			households: `select area, town, heard, ${kind('first_in_fy', 'first_ever')} as kind, count(*)::int as n
+				from report_households where lvl = $1 and key = any($2::uuid[]) and period = $4 group by 1, 2, 3, 4`,
+			children: `select band, count(*)::int as n from report_children where lvl = $1 and key = any($2::uuid[]) and period = $3 group by band`
+		};
+	}
+	return {
+		params: [0, target.keys],
+		households: `select area, town, heard, ${kind('fi', 'fe')} as kind, count(*)::int as n from (
+				select min(area) as area, min(town) as town, min(heard) as heard, min(first_in_fy) as fi, min(first_ever) as fe
+				from report_households where lvl = $1 and key = any($2::uuid[]) and period = $4 group by household_id
+			) h group by 1, 2, 3, 4`,
+		children: `select band, count(*)::int as n from (
+				select (array_agg(band order by first_date))[1] as band
+				from report_children where lvl = $1 and key = any($2::uuid[]) and period = $3 group by child_id
+			) c group by band`
+	};
+}
+
+/** 延べ of the period's sessions, from their rows. */
+const SESSION_TOTALS = `
+	select coalesce(sum(families), 0)::int as families, coalesce(sum(walk_ins), 0)::int as walk_ins, coalesce(sum(adults), 0)::int as adults,
+	       ${['age0', 'age1', 'age2', 'age3plus', 'school', 'unknown'].map((b) => `coalesce(sum(r_${b}), 0)::int as r_${b}`).join(', ')},
+	       ${AGE_BANDS.map((b) => `coalesce(sum(w_${b}), 0)::int as w_${b}`).join(', ')}
+	from report_sessions r
+	where ($1::uuid[] is null or r.site_id = any($1::uuid[])) and ($2::uuid is null or r.program_id = $2::uuid)
+	  and ($3::uuid is null or r.site_id = $3::uuid) and r.session_date between $4 and $5 and ($6::uuid is null or r.session_id = $6::uuid)`;
+
+type SessionTotalsRow = Record<string, number>;
+
+function totalsOf(r: SessionTotalsRow): { totals: Totals; bands: BandRow[] } {
+	const walkInBands = Object.fromEntries(AGE_BANDS.map((b) => [b, r[`w_${b}`] ?? 0])) as Record<AgeBand, number>;
+	const bands: BandRow[] = [...AGE_BANDS.map((b) => ({ band: b, n: r[`r_${b}`] ?? 0 })), { band: null, n: r.r_unknown ?? 0 }];
+	return {
+		totals: {
+			families: r.families ?? 0,
+			walk_ins: r.walk_ins ?? 0,
+			adults: r.adults ?? 0,
+			registered_children: bands.reduce((n, b) => n + b.n, 0),
+			walk_in_bands: walkInBands
+		},
+		bands
+	};
+}
+
+async function attendanceFromFacts(db: Queryable, scope: SiteScope, filter: AttendanceFilter, period: string, today: IsoDate): Promise<AttendanceCounts> {
+	const target = await factTarget(db, scope, filter);
+	const q = factQueries(target);
+	const [sessions, totals, households, children] = await Promise.all([
+		sessionCounts(db, scope, filter, today),
+		db.query<SessionTotalsRow>(SESSION_TOTALS, filterParams(scope, filter)),
+		db.query<AreaRow & { kind: KindRow['kind'] }>(q.households, [...q.params, filter.from, period]),
+		db.query<BandRow>(q.children, [...q.params, period])
+	]);
+	const { totals: t, bands } = totalsOf(totals.rows[0]!);
+	const newness = new Map<KindRow['kind'], number>();
+	for (const r of households.rows) newness.set(r.kind, (newness.get(r.kind) ?? 0) + r.n);
+	return assemble(
+		sessions,
+		t,
+		bands,
+		children.rows,
+		households.rows,
+		[...newness].map(([kind, n]) => ({ kind, n }))
+	);
+}
+
+/** The reference count, straight from the visits: any period, slow over a large ward. */
+export async function attendanceFromVisits(db: Queryable, scope: SiteScope, filter: AttendanceFilter, today: IsoDate): Promise<AttendanceCounts> {
+	const params = filterParams(scope, filter);
+	const visits = `with pv as (${RESOLVED_VISITS(PERIOD_SESSIONS)})`;
 
 	const [sessions, totals, bands, firstBands, households, newness] = await Promise.all([
-		db.query<{ held: number; cancelled: number; not_opened: number; upcoming: number }>(
-			`select count(*) filter (where status in ('open', 'closed'))::int as held,
-			        count(*) filter (where status = 'cancelled')::int as cancelled,
-			        count(*) filter (where status = 'scheduled' and d < $7)::int as not_opened,
-			        count(*) filter (where status = 'scheduled' and d >= $7)::int as upcoming
-			 from (${inPeriod}) ps`,
-			[...params, today]
-		),
+		sessionCounts(db, scope, filter, today),
 		db.query<{ families: number; walk_ins: number; adults: number; registered_children: number; walk_in_bands: Record<AgeBand, number> }>(
 			`${visits}
 			 select count(*) filter (where not walkin)::int as families,
@@ -110,7 +235,7 @@ export async function attendance(db: Queryable, scope: SiteScope, filter: Attend
 			   select distinct on (cid.id) cid.id, hiroba_age_band(c.data->>'birthYm', pv.d) as band
 			   from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
 			   left join children c on c.id = cid.id::uuid and not c.deleted
-			   where not pv.walkin
+			   where not pv.walkin and pv.hid is not null
 			   order by cid.id, pv.d
 			 ) first_visits group by band`,
 			params
@@ -139,28 +264,42 @@ export async function attendance(db: Queryable, scope: SiteScope, filter: Attend
 		)
 	]);
 
-	const t = totals.rows[0]!;
+	return assemble(sessions, totals.rows[0]!, bands.rows, firstBands.rows, households.rows, newness.rows);
+}
+
+interface Totals {
+	families: number;
+	walk_ins: number;
+	adults: number;
+	registered_children: number;
+	walk_in_bands: Record<AgeBand, number>;
+}
+type SessionCounts = { held: number; cancelled: number; not_opened: number; upcoming: number };
+type BandRow = { band: AgeBand | null; n: number };
+type AreaRow = { area: string | null; town: string | null; heard: string | null; n: number };
+type KindRow = { kind: 'first' | 'year' | 'returning'; n: number };
+
+function assemble(s: SessionCounts, t: Totals, bands: BandRow[], firstBands: BandRow[], households: AreaRow[], newness: KindRow[]): AttendanceCounts {
 	const byBand = emptyBands();
 	for (const b of AGE_BANDS) byBand[b] += t.walk_in_bands[b] ?? 0;
-	for (const r of bands.rows) byBand[r.band ?? 'unknown'] += r.n;
+	for (const r of bands) byBand[r.band ?? 'unknown'] += r.n;
 	const walkInChildren = AGE_BANDS.reduce((n, b) => n + (t.walk_in_bands[b] ?? 0), 0);
 
 	const distinctBands = emptyBands();
 	for (const b of AGE_BANDS) distinctBands[b] += t.walk_in_bands[b] ?? 0;
-	for (const r of firstBands.rows) distinctBands[r.band ?? 'unknown'] += r.n;
+	for (const r of firstBands) distinctBands[r.band ?? 'unknown'] += r.n;
 
 	const towns = new Map<string, number>();
 	const heard = new Map<string | null, number>();
 	let ward = 0;
 	let outside = 0;
-	for (const r of households.rows) {
+	for (const r of households) {
 		if (r.area === 'ward') ward += r.n;
 		else outside += r.n;
 		if (r.town) towns.set(r.town, (towns.get(r.town) ?? 0) + r.n);
 		heard.set(r.heard, (heard.get(r.heard) ?? 0) + r.n);
 	}
-	const kinds = Object.fromEntries(newness.rows.map((r) => [r.kind, r.n]));
-	const s = sessions.rows[0]!;
+	const kinds = Object.fromEntries(newness.map((r) => [r.kind, r.n]));
 	return {
 		sessions: { held: s.held, cancelled: s.cancelled, notOpened: s.not_opened, upcoming: s.upcoming },
 		visits: { families: t.families, walkIns: t.walk_ins, adults: t.adults, children: t.registered_children + walkInChildren, byBand },
@@ -202,7 +341,7 @@ export type BreakdownBy = 'program' | 'site' | 'session';
  * planned in it. A session's newness is judged as of its own date, at its site.
  */
 export async function attendanceBreakdown(
-	db: Queryable,
+	db: Store,
 	scope: SiteScope,
 	filter: AttendanceFilter,
 	by: BreakdownBy,
@@ -275,7 +414,7 @@ export interface MonthPoint {
  * the scope and for the program or site asked for. Each month is judged as its own period.
  */
 export async function attendanceTrend(
-	db: Queryable,
+	db: Store,
 	scope: SiteScope,
 	filter: { fiscalYear: number; programId?: string | null; siteId?: string | null },
 	today: IsoDate
