@@ -1,0 +1,32 @@
+import { requireStaff } from '$lib/server/auth/guard';
+import { getStore } from '$lib/server/db';
+import { siteScope } from '$lib/server/consultations/scope';
+import { chooseMonthly, FIRST_REPORT_MONTH, monthlyReport, monthlyTitle } from '$lib/server/reports/monthly';
+import { addMonths, tokyoDate } from '$lib/domain/dates';
+import type { PageServerLoad } from './$types';
+
+/** The monthly 事業実績 report of one program (`?program=<id>&month=YYYY-MM`), within the reader's sites. */
+export const load: PageServerLoad = async (event) => {
+	const user = await requireStaff(event);
+	const db = await getStore();
+	const scope = await siteScope(db, user);
+	const today = tokyoDate();
+	const choice = await chooseMonthly(db, scope, event.url.searchParams, today);
+	const base = { programs: choice.programs, today, monthRange: { min: FIRST_REPORT_MONTH, max: today.slice(0, 7) } };
+	if (!choice.ok) {
+		return {
+			...base,
+			selected: { program: choice.programs[0]?.id ?? '', month: choice.month ?? addMonths(today, -1).slice(0, 7) },
+			error: choice.error,
+			title: null,
+			report: null
+		};
+	}
+	return {
+		...base,
+		selected: { program: choice.program.id, month: choice.month },
+		error: null,
+		title: monthlyTitle(choice.month),
+		report: await monthlyReport(db, scope, choice.program, choice.month, today)
+	};
+};
