@@ -29,6 +29,7 @@ import { audit } from '../auth/devices';
 import type { SiteScope } from '../consultations/scope';
 import { attendance, attendanceBreakdown, type AttendanceCounts, type BandCounts } from './attendance';
 import { consultationMonth, type MonthConsultations } from './consultations';
+import { fieldsOf, parseFields } from '../forms';
 import { exportBody, type Column, type ExportFormat, type ExportTable } from './export';
 
 /** The report's query string. Unknown names are ignored; absent ones take their defaults. */
@@ -170,11 +171,10 @@ export type MonthlyChoice =
  */
 export async function chooseMonthly(db: Queryable, scope: SiteScope, params: URLSearchParams, today: IsoDate): Promise<MonthlyChoice> {
 	const programs = await reportPrograms(db, scope);
-	const fields = Object.fromEntries(['program', 'month'].flatMap((k) => (params.get(k)?.trim() ? [[k, params.get(k)!.trim()]] : [])));
-	const parsed = monthlyReportQuery.safeParse(fields);
-	if (!parsed.success) {
-		const monthOk = fields.month && YEAR_MONTH_RE.test(fields.month) ? fields.month : null;
-		return { ok: false, programs, month: monthOk, error: parsed.error.issues.map((i) => i.message).join('。') };
+	const parsed = parseFields(monthlyReportQuery, params);
+	if (!parsed.ok) {
+		const asked = fieldsOf(params).month;
+		return { ok: false, programs, month: parsed.errors.month ? null : (asked ?? null), error: Object.values(parsed.errors).join('。') };
 	}
 	const month = parsed.data.month ?? addMonths(today, -1).slice(0, 7);
 	if (month < FIRST_REPORT_MONTH || month > today.slice(0, 7)) {

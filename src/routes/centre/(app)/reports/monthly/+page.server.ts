@@ -14,9 +14,12 @@ export const load: PageServerLoad = async (event) => {
 	const choice = await chooseMonthly(db, scope, event.url.searchParams, today);
 	const base = { programs: choice.programs, today, monthRange: { min: FIRST_REPORT_MONTH, max: today.slice(0, 7) } };
 	if (!choice.ok) {
+		// The form keeps what was asked where it can: a program on the list, a month of the right form.
+		const asked = event.url.searchParams.get('program');
+		const program = choice.programs.find((p) => p.id === asked) ?? choice.programs[0];
 		return {
 			...base,
-			selected: { program: choice.programs[0]?.id ?? '', month: choice.month ?? addMonths(today, -1).slice(0, 7) },
+			selected: { program: program?.id ?? '', month: choice.month ?? addMonths(today, -1).slice(0, 7) },
 			error: choice.error,
 			title: null,
 			report: null
