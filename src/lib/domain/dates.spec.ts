@@ -7,8 +7,10 @@ import {
 	fiscalYear,
 	fiscalYearMonths,
 	fiscalYearRange,
+	formatDateEraJa,
 	formatDateJa,
 	formatFiscalYearJa,
+	formatYearMonthEraJa,
 	formatYearMonthJa,
 	isValidIsoDate,
 	ISO_DATE_RE,
@@ -240,5 +242,17 @@ describe('formatDateJa', () => {
 	it('does not shift the date by time zone at the day edges', () => {
 		expect(formatDateJa('2026-01-01')).toBe('2026年1月1日(木)');
 		expect(formatDateJa('2026-12-31')).toBe('2026年12月31日(木)');
+	});
+});
+
+describe('formatDateEraJa / formatYearMonthEraJa', () => {
+	it('writes a document date and a report month in era style, the first year as 元', () => {
+		expect(formatDateEraJa('2026-12-01')).toBe('令和8年12月1日');
+		expect(formatDateEraJa('2019-04-30')).toBe('平成31年4月30日');
+		expect(formatDateEraJa('2019-05-01')).toBe('令和元年5月1日');
+		expect(formatYearMonthEraJa('2026-11')).toBe('令和8年11月');
+		expect(formatYearMonthEraJa('2019-04')).toBe('平成31年4月');
+		expect(formatYearMonthEraJa('2019-05')).toBe('令和元年5月');
+		expect(formatYearMonthEraJa('2027-01')).toBe('令和9年1月');
 	});
 });

@@ -131,3 +131,33 @@ export function daysBetween(from: IsoDate, to: IsoDate): number {
 export function formatYearMonthJa(ym: YearMonth): string {
 	return `${Number(ym.slice(0, 4))}年${Number(ym.slice(5, 7))}月`;
 }
+
+const eraFormat = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { timeZone: 'UTC', era: 'long', year: 'numeric', month: 'numeric', day: 'numeric' });
+
+/** The era name and era year of a calendar date, the first year written 元 as official documents do. */
+function eraYear(date: IsoDate): { era: string; year: string; month: number; day: number } | null {
+	const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+	const parts = eraFormat.formatToParts(new Date(Date.UTC(y, m - 1, d)));
+	const era = parts.find((p) => p.type === 'era')?.value;
+	const year = parts.find((p) => p.type === 'year')?.value;
+	if (!era || !year) return null;
+	return { era, year: year === '1' ? '元' : year, month: m, day: d };
+}
+
+/** `令和8年12月1日` (a document's date, no weekday), or `2026年12月1日` where the era cannot be named. */
+export function formatDateEraJa(date: IsoDate): string {
+	const e = eraYear(date);
+	if (!e) return `${Number(date.slice(0, 4))}年${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
+	return `${e.era}${e.year}年${e.month}月${e.day}日`;
+}
+
+/**
+ * `令和8年11月`: a report's month in era style, named by the era in force on the month's last day
+ * (April 2019 is 平成31年4月, May 2019 令和元年5月).
+ */
+export function formatYearMonthEraJa(ym: YearMonth): string {
+	const last = addDays(addMonths(`${ym}-01`, 1), -1);
+	const e = eraYear(last);
+	if (!e) return formatYearMonthJa(ym);
+	return `${e.era}${e.year}年${e.month}月`;
+}

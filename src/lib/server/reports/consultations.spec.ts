@@ -3,7 +3,7 @@ import type { Store } from '../db/store';
 import type { StaffUser } from '../auth/staff-sessions';
 import { consultationFilter, listConsultations } from '../consultations/queries';
 import { siteScope } from '../consultations/scope';
-import { consultationFiscalYears, consultationStats } from './consultations';
+import { consultationFiscalYears, consultationMonth, consultationStats } from './consultations';
 import { openForSuite, testStores } from '../../../../tests/stores';
 import { seedConsultationLog, type ConsultationLog } from '../../../../tests/consultation-log';
 
@@ -67,5 +67,41 @@ describe.each(testStores())('consultation queries and counts on $name', (ts) => 
 		const scoped = await consultationStats(store, await siteScope(store, { ...coordinator, id: log.staff.b, role: 'consultant' }), 2026);
 		expect(scoped.total).toMatchObject({ months: m(0, 1, 0), total: 1 });
 		expect(await consultationFiscalYears(store, { siteIds: null }, 2026)).toEqual([2027, 2026]);
+	});
+
+	it('counts one month of one program by topic and by follow-up, as counted by hand', async () => {
+		const programId = async (code: string) => (await store.query<{ id: string }>(`select id::text from programs where data->>'code' = $1`, [code])).rows[0]!.id;
+		const niko = await programId('nikoniko');
+		const month = async (m: string, program: string, siteIds: string[] | null = null) => {
+			const r = await consultationMonth(store, { siteIds }, { month: m, programId: program });
+			const counted = (list: typeof r.byTopic) => Object.fromEntries(list.filter((x) => x.n > 0).map((x) => [x.label, x.n]));
+			return { total: r.total, topics: counted(r.byTopic), followUps: counted(r.byFollowUp), referrals: r.referrals };
+		};
+		// April, にこにこ: c1 (sleep + feeding, none) and c2 (sleep, to こども家庭センター), both at 若葉.
+		expect(await month('2026-04', niko)).toEqual({
+			total: 2,
+			topics: { 睡眠: 2, 授乳・食事: 1 },
+			followUps: { なし: 1, こども家庭センターへつなぐ: 1 },
+			referrals: 1
+		});
+		// May, にこにこ: c3 only (c7 is deleted, c4 is おひさま's).
+		expect(await month('2026-05', niko)).toEqual({ total: 1, topics: { ことば: 1 }, followUps: { 保健相談所へつなぐ: 1 }, referrals: 1 });
+		expect(await month('2026-05', await programId('ohisama'))).toEqual({
+			total: 1,
+			topics: { 遊び: 1, 睡眠: 1 },
+			followUps: { 次回確認: 1 },
+			referrals: 0
+		});
+		// 31 March 2027 is in March; nothing in June.
+		expect((await month('2027-03', niko)).total).toBe(1);
+		expect(await month('2026-06', niko)).toEqual({ total: 0, topics: {}, followUps: {}, referrals: 0 });
+		// A consultant of 桜台 sees 桜台's c3 in May and nothing of 若葉's April.
+		expect((await month('2026-05', niko, [log.sites.sakura])).total).toBe(1);
+		expect((await month('2026-04', niko, [log.sites.sakura])).total).toBe(0);
+		// Every listed topic and every follow-up has a line, counted or not, in the form's order.
+		const r = await consultationMonth(store, { siteIds: null }, { month: '2026-04', programId: niko });
+		expect(r.byTopic.map((t) => t.label).slice(0, 4)).toEqual(['発育・発達', 'ことば', '授乳・食事', '睡眠']);
+		expect(r.byTopic).toHaveLength(15);
+		expect(r.byFollowUp.map((t) => t.key)).toEqual(['none', 'next_time', 'refer_centre', 'refer_health', 'refer_support', 'other']);
 	});
 });

@@ -1,12 +1,13 @@
 /**
- * Consultation counts (延べ: every consultation once, by its session's date) for one fiscal year,
- * month by month, by topic, urgency and program, within a reader's site scope. A consultation with
+ * Consultation counts (延べ: every consultation once, by its session's date) within a reader's site
+ * scope: for one fiscal year, month by month, by topic, urgency and program; and for one month of
+ * one program (the monthly 事業実績 report), by topic and by follow-up. A consultation with
  * several topics counts once under each, so the topic table adds up to more than the total.
  * Deleted consultations are not counted.
  */
-import { fiscalYear, fiscalYearMonths, fiscalYearRange, type YearMonth } from '$lib/domain/dates';
-import { URGENCY_LABEL } from '$lib/domain/consultation-labels';
-import { URGENCIES } from '$lib/domain/schemas';
+import { addDays, addMonths, fiscalYear, fiscalYearMonths, fiscalYearRange, type YearMonth } from '$lib/domain/dates';
+import { FOLLOW_UP_LABEL, URGENCY_LABEL } from '$lib/domain/consultation-labels';
+import { FOLLOW_UPS, isReferral, URGENCIES } from '$lib/domain/schemas';
 import type { Queryable } from '../db/store';
 import type { SiteScope } from '../consultations/scope';
 import { topicLabels } from '../consultations/queries';
@@ -104,4 +105,66 @@ export async function consultationFiscalYears(db: Queryable, scope: SiteScope, c
 	const lo = Math.min(first ? fiscalYear(first) : current, current);
 	const hi = Math.max(last ? fiscalYear(last) : current, current);
 	return Array.from({ length: hi - lo + 1 }, (_, i) => hi - i);
+}
+
+/** One line of a month's consultation counts. */
+export interface MonthCount {
+	key: string;
+	label: string;
+	n: number;
+}
+
+export interface MonthConsultations {
+	/** 延べ: every consultation of the month once. */
+	total: number;
+	/** Every topic the centre lists (counted or not), then any code no longer listed; several a consultation. */
+	byTopic: MonthCount[];
+	/** Every follow-up, in the form's order: one a consultation, so these add up to `total`. */
+	byFollowUp: MonthCount[];
+	/** Consultations referred on to another service (つなぎ): the referral follow-ups together. */
+	referrals: number;
+}
+
+/**
+ * The consultations of one month (by their session's date) at one program's sites within the
+ * reader's scope: how many, by topic and by follow-up. Deleted consultations are not counted.
+ */
+export async function consultationMonth(db: Queryable, scope: SiteScope, filter: { month: YearMonth; programId: string }): Promise<MonthConsultations> {
+	const from = `${filter.month}-01`;
+	const to = addDays(addMonths(from, 1), -1);
+	const base = `from consultations c join sessions s on s.id = c.session_id join sites st on st.id = s.site_id
+		where not c.deleted and s.session_date between $1 and $2 and st.program_id = $3::uuid
+		  and ($4::uuid[] is null or s.site_id = any($4::uuid[]))`;
+	const params = [from, to, filter.programId, scope.siteIds];
+	const [topics, followUps, labels] = await Promise.all([
+		db.query<{ key: string; n: number }>(
+			`select t.code as key, count(*)::int as n
+			 ${base.replace('where', "cross join lateral jsonb_array_elements_text(c.data->'topics') as t(code) where")} group by 1`,
+			params
+		),
+		db.query<{ key: string; n: number }>(`select c.data->>'followUp' as key, count(*)::int as n ${base} group by 1`, params),
+		topicLabels(db)
+	]);
+	const count = (rows: Array<{ key: string; n: number }>, keys: Array<{ key: string; label: string }>): MonthCount[] => {
+		const out = new Map(keys.map((k) => [k.key, { ...k, n: 0 }]));
+		for (const r of rows) {
+			const line = out.get(r.key) ?? { key: r.key, label: r.key, n: 0 };
+			line.n += r.n;
+			out.set(r.key, line);
+		}
+		return [...out.values()];
+	};
+	const byFollowUp = count(
+		followUps.rows,
+		FOLLOW_UPS.map((k) => ({ key: k, label: FOLLOW_UP_LABEL[k] }))
+	);
+	return {
+		total: byFollowUp.reduce((a, r) => a + r.n, 0),
+		byTopic: count(
+			topics.rows,
+			[...labels].map(([key, label]) => ({ key, label }))
+		),
+		byFollowUp,
+		referrals: byFollowUp.filter((r) => isReferral(r.key)).reduce((a, r) => a + r.n, 0)
+	};
 }
