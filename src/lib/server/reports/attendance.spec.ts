@@ -18,7 +18,10 @@ const FY2026 = { from: '2026-04-01', to: '2027-03-31' };
 // Every count twice: from the attendance facts (what the pages read) and from the visits directly.
 const PATHS = [
 	{ path: 'facts', count: attendance },
-	{ path: 'visits', count: (store: Store, ...rest: Parameters<typeof attendanceFromVisits> extends [unknown, ...infer R] ? R : never) => attendanceFromVisits(store, ...rest) }
+	{
+		path: 'visits',
+		count: (store: Store, ...rest: Parameters<typeof attendanceFromVisits> extends [unknown, ...infer R] ? R : never) => attendanceFromVisits(store, ...rest)
+	}
 ];
 
 describe.each(testStores().flatMap((ts) => PATHS.map((p) => ({ ...ts, ...p, name: ts.name }))))('attendance counts on $name from the $path', (ts) => {

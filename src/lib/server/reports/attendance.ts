@@ -340,13 +340,7 @@ export type BreakdownBy = 'program' | 'site' | 'session';
  * site). Programs and sites are listed even with nothing in the period; sessions only if held or
  * planned in it. A session's newness is judged as of its own date, at its site.
  */
-export async function attendanceBreakdown(
-	db: Store,
-	scope: SiteScope,
-	filter: AttendanceFilter,
-	by: BreakdownBy,
-	today: IsoDate
-): Promise<AttendanceGroup[]> {
+export async function attendanceBreakdown(db: Store, scope: SiteScope, filter: AttendanceFilter, by: BreakdownBy, today: IsoDate): Promise<AttendanceGroup[]> {
 	const groups = await breakdownGroups(db, scope, filter, by);
 	const out: AttendanceGroup[] = [];
 	for (const g of groups) {
@@ -423,7 +417,10 @@ export async function attendanceTrend(
 		const out: MonthPoint[] = [];
 		for (const month of fiscalYearMonths(fy)) {
 			const from = `${month}-01`;
-			out.push({ month, counts: await attendance(db, scope, { from, to: addDays(addMonths(from, 1), -1), programId: filter.programId, siteId: filter.siteId }, today) });
+			out.push({
+				month,
+				counts: await attendance(db, scope, { from, to: addDays(addMonths(from, 1), -1), programId: filter.programId, siteId: filter.siteId }, today)
+			});
 		}
 		return out;
 	};

@@ -37,7 +37,18 @@ const PERIODS = [
 
 const nat = (max: number) => fc.nat({ max });
 const op = fc.oneof(
-	{ weight: 6, arbitrary: fc.record({ k: fc.constant('visit' as const), session: nat(15), who: nat(11), byCard: fc.boolean(), children: nat(3), adults: fc.integer({ min: 1, max: 3 }), walkIn: nat(2) }) },
+	{
+		weight: 6,
+		arbitrary: fc.record({
+			k: fc.constant('visit' as const),
+			session: nat(15),
+			who: nat(11),
+			byCard: fc.boolean(),
+			children: nat(3),
+			adults: fc.integer({ min: 1, max: 3 }),
+			walkIn: nat(2)
+		})
+	},
 	{ weight: 2, arbitrary: fc.record({ k: fc.constant('undoVisit' as const), visit: nat(40) }) },
 	{ weight: 1, arbitrary: fc.record({ k: fc.constant('moveVisit' as const), visit: nat(40), session: nat(15) }) },
 	{ weight: 1, arbitrary: fc.record({ k: fc.constant('sessionStatus' as const), session: nat(15), status: nat(3) }) },
@@ -78,7 +89,11 @@ describe.each(testStores())('attendance facts on $name', (ts) => {
 	/** A fresh little ward per history (the store keeps the others: the ward level sees them all). */
 	async function replay(ops: Op[], questions: Array<{ period: number; scope: number; program: number; site: number }>) {
 		const programs = [uuidv7(), uuidv7()];
-		const sites: Array<Row<TableData['sites']>> = [0, 1, 2, 3].map((i) => ({ id: uuidv7(), data: f.site(programs[i >> 1]!, { nameJa: `会場${i}` }), deleted: false }));
+		const sites: Array<Row<TableData['sites']>> = [0, 1, 2, 3].map((i) => ({
+			id: uuidv7(),
+			data: f.site(programs[i >> 1]!, { nameJa: `会場${i}` }),
+			deleted: false
+		}));
 		const sessions: Array<Row<TableData['sessions']>> = Array.from({ length: 16 }, (_, i) => ({
 			id: uuidv7(),
 			data: f.session(sites[i % 4]!.id, { date: DATES[i % DATES.length]!, ...withStatus((i + 2) % 4) }),
@@ -172,7 +187,8 @@ describe.each(testStores())('attendance facts on $name', (ts) => {
 				case 'address':
 				case 'reissue': {
 					const h = households[o.household]!;
-					if (o.k === 'address') h.data = { ...h.data, areaKind: o.ward ? 'ward' : 'outside', town: o.ward ? `本町${o.town}丁目` : null, heardFrom: HEARD[o.heard]! };
+					if (o.k === 'address')
+						h.data = { ...h.data, areaKind: o.ward ? 'ward' : 'outside', town: o.ward ? `本町${o.town}丁目` : null, heardFrom: HEARD[o.heard]! };
 					else h.data = { ...h.data, cardCode: makeCardCode() };
 					await write('households', [h]);
 					break;
@@ -205,7 +221,9 @@ describe.each(testStores())('attendance facts on $name', (ts) => {
 
 	it('counts the same as the visits after any history of edits', async () => {
 		await fc.assert(
-			fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 50, size: 'max' }), fc.array(question, { minLength: 2, maxLength: 6 }), (ops, questions) => replay(ops, questions)),
+			fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 50, size: 'max' }), fc.array(question, { minLength: 2, maxLength: 6 }), (ops, questions) =>
+				replay(ops, questions)
+			),
 			{ numRuns: Number(process.env.FACTS_RUNS ?? 30) }
 		);
 	}, 240_000);
