@@ -158,7 +158,7 @@ export async function run({ log }) {
 				const morningMs = performance.now() - t;
 
 				const plan = async (/** @type {string} */ sql, /** @type {unknown[]} */ params) =>
-					(await store.query(`explain (analyze, costs off, timing on) ${sql}`, params)).rows.map((r) => Object.values(r)[0]).join('\n');
+					(await store.query(`explain (analyze, costs off, timing on) ${sql}`, params)).rows.map((/** @type {Record<string, unknown>} */ r) => Object.values(r)[0]).join('\n');
 				const wardPlan = await plan(
 					`select area, town, heard, case when first_ever >= $3::text then 'first' when first_in_fy >= $3::text then 'year' else 'returning' end as kind, count(*)::int as n
 					 from report_households where lvl = $1 and key = any($2::uuid[]) and period = $4 group by 1, 2, 3, 4`,

@@ -92,7 +92,7 @@ export async function generateWard(db, size) {
 		       end
 		from (
 		  select g, case when g % 20 = 0 then 'walkin' when g % 30 = 1 then 'card' else 'family' end as kind,
-		         1 + (g * 104729) % ${size.households} as hg, random() as r, random() as r2
+		         1 + (g::bigint * 104729) % ${size.households} as hg, random() as r, random() as r2
 		  from generate_series(1, ${size.visits}) as g
 		) v
 		join b_households h on h.g = v.hg

@@ -101,7 +101,14 @@ async function sessionCounts(db: Queryable, scope: SiteScope, filter: Attendance
 export async function attendance(store: Store, scope: SiteScope, filter: AttendanceFilter, today: IsoDate): Promise<AttendanceCounts> {
 	await refreshReportFacts(store);
 	const period = filter.sessionId ? null : factPeriod(filter.from, filter.to);
-	if (period === null) return attendanceFromVisits(store, scope, filter, today);
+	if (period === null) {
+		// A day or a session: its visits are few; who is new is read from the facts when the
+		// period lies within one 年度 (it always does for a day or a session).
+		const oneYear = fiscalYear(filter.from) === fiscalYear(filter.to);
+		const target = oneYear ? await factTarget(store, scope, filter) : null;
+		const keys = target ? (target.lvl === 0 ? { lvl: 0, keys: target.keys } : { lvl: target.lvl, keys: [target.key] }) : undefined;
+		return attendanceFromVisits(store, scope, filter, today, keys);
+	}
 	return attendanceFromFacts(store, scope, filter, period, today);
 }
 
@@ -202,7 +209,17 @@ async function attendanceFromFacts(db: Queryable, scope: SiteScope, filter: Atte
 }
 
 /** The reference count, straight from the visits: any period, slow over a large ward. */
-export async function attendanceFromVisits(db: Queryable, scope: SiteScope, filter: AttendanceFilter, today: IsoDate): Promise<AttendanceCounts> {
+export async function attendanceFromVisits(
+	db: Queryable,
+	scope: SiteScope,
+	filter: AttendanceFilter,
+	today: IsoDate,
+	/**
+	 * For a period within one 年度: judge 新規/継続 from the households' first visits kept in the
+	 * facts (at this level and these keys) instead of searching every earlier visit.
+	 */
+	facts?: { lvl: number; keys: string[] }
+): Promise<AttendanceCounts> {
 	const params = filterParams(scope, filter);
 	const visits = `with pv as (${RESOLVED_VISITS(PERIOD_SESSIONS)})`;
 
@@ -250,18 +267,30 @@ export async function attendanceFromVisits(db: Queryable, scope: SiteScope, filt
 			params
 		),
 		// 新規 / 年度内初回 / 継続: each household's visits before the period, within the scope.
-		db.query<{ kind: 'first' | 'year' | 'returning'; n: number }>(
-			`${visits},
-			 ph as (select distinct hid from pv where not walkin and hid is not null),
-			 earlier as (${RESOLVED_VISITS(`${SCOPED_SESSIONS} and s.session_date < $4`)})
-			 select case
-			          when not exists (select 1 from earlier e where e.hid = ph.hid) then 'first'
-			          when not exists (select 1 from earlier e where e.hid = ph.hid and e.d >= $7) then 'year'
-			          else 'returning'
-			        end as kind, count(*)::int as n
-			 from ph group by 1`,
-			[...params, fiscalYearRange(fiscalYear(filter.from)).start]
-		)
+		facts
+			? db.query<KindRow>(
+					`${visits},
+					 ph as (select distinct hid from pv where not walkin and hid is not null)
+					 select case when fe >= $4 then 'first' when fi >= $4 then 'year' else 'returning' end as kind, count(*)::int as n
+					 from (
+					   select ph.hid, min(r.first_ever) as fe, min(r.first_in_fy) as fi
+					   from ph join report_households r on r.household_id = ph.hid and r.lvl = $7 and r.key = any($8::uuid[]) and r.period = $9
+					   group by ph.hid
+					 ) x group by 1`,
+					[...params, facts.lvl, facts.keys, String(fiscalYear(filter.from))]
+				)
+			: db.query<KindRow>(
+					`${visits},
+					 ph as (select distinct hid from pv where not walkin and hid is not null),
+					 earlier as (${RESOLVED_VISITS(`${SCOPED_SESSIONS} and s.session_date < $4`)})
+					 select case
+					          when not exists (select 1 from earlier e where e.hid = ph.hid) then 'first'
+					          when not exists (select 1 from earlier e where e.hid = ph.hid and e.d >= $7) then 'year'
+					          else 'returning'
+					        end as kind, count(*)::int as n
+					 from ph group by 1`,
+					[...params, fiscalYearRange(fiscalYear(filter.from)).start]
+				)
 	]);
 
 	return assemble(sessions, totals.rows[0]!, bands.rows, firstBands.rows, households.rows, newness.rows);

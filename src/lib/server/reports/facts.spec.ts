@@ -32,7 +32,10 @@ const PERIODS = [
 	{ from: '2026-04-01', to: '2027-03-31' },
 	{ from: '2026-03-01', to: '2026-03-31' },
 	{ from: '2026-04-01', to: '2026-04-30' },
-	{ from: '2026-05-01', to: '2026-05-31' }
+	{ from: '2026-05-01', to: '2026-05-31' },
+	// Single days: counted from their visits, who is new read from the facts.
+	{ from: '2026-04-01', to: '2026-04-01' },
+	{ from: '2026-05-31', to: '2026-05-31' }
 ];
 
 const nat = (max: number) => fc.nat({ max });

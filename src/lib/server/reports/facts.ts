@@ -86,36 +86,37 @@ const BANDS = ['age0', 'age1', 'age2', 'age3plus', 'school'] as const;
 /** 延べ of each session: one row, or none for a deleted (or unknown) session. */
 async function recountSessions(tx: Queryable, ids: string[]): Promise<void> {
 	await tx.query('delete from report_sessions where session_id = any($1::uuid[])', [ids]);
+	const walkin = `v.data->>'method' = 'walkin'`;
 	await tx.query(
-		`insert into report_sessions (session_id, site_id, program_id, session_date, families, walk_ins, adults,
-		   r_age0, r_age1, r_age2, r_age3plus, r_school, r_unknown, ${BANDS.map((b) => `w_${b}`).join(', ')})
-		 select s.id, s.site_id, st.program_id, s.session_date,
-		        count(v.id) filter (where not (v.data->>'method' = 'walkin'))::int,
-		        count(v.id) filter (where v.data->>'method' = 'walkin')::int,
-		        coalesce(sum((v.data->>'adults')::int), 0)::int,
-		        0, 0, 0, 0, 0, 0,
-		        ${BANDS.map((b) => `coalesce(sum((v.data->'walkInChildren'->>'${b}')::int) filter (where v.data->>'method' = 'walkin'), 0)::int`).join(',\n\t\t        ')}
+		`with v as (
+		   select v.session_id, v.data, s.session_date from visits v join sessions s on s.id = v.session_id
+		   where v.session_id = any($1::uuid[]) and not v.deleted
+		 ),
+		 vt as (
+		   select session_id,
+		          count(*) filter (where not (${walkin}))::int as families,
+		          count(*) filter (where ${walkin})::int as walk_ins,
+		          coalesce(sum((v.data->>'adults')::int), 0)::int as adults,
+		          ${BANDS.map((b) => `coalesce(sum((v.data->'walkInChildren'->>'${b}')::int) filter (where ${walkin}), 0)::int as w_${b}`).join(', ')}
+		   from v group by session_id
+		 ),
+		 rb as (
+		   select session_id, ${BANDS.map((b) => `count(*) filter (where band = '${b}')::int as r_${b}`).join(', ')},
+		          count(*) filter (where band is null)::int as r_unknown
+		   from (
+		     select v.session_id, hiroba_age_band(c.data->>'birthYm', v.session_date) as band
+		     from v cross join lateral jsonb_array_elements_text(v.data->'childIds') as cid(id)
+		     left join children c on c.id = cid.id::uuid and not c.deleted
+		     where not (${walkin})
+		   ) banded group by session_id
+		 )
+		 insert into report_sessions (session_id, site_id, program_id, session_date, families, walk_ins, adults,
+		   ${BANDS.map((b) => `r_${b}`).join(', ')}, r_unknown, ${BANDS.map((b) => `w_${b}`).join(', ')})
+		 select s.id, s.site_id, st.program_id, s.session_date, coalesce(vt.families, 0), coalesce(vt.walk_ins, 0), coalesce(vt.adults, 0),
+		        ${BANDS.map((b) => `coalesce(rb.r_${b}, 0)`).join(', ')}, coalesce(rb.r_unknown, 0), ${BANDS.map((b) => `coalesce(vt.w_${b}, 0)`).join(', ')}
 		 from sessions s join sites st on st.id = s.site_id
-		 left join visits v on v.session_id = s.id and not v.deleted
-		 where s.id = any($1::uuid[]) and not s.deleted
-		 group by s.id, s.site_id, st.program_id, s.session_date`,
-		[ids]
-	);
-	await tx.query(
-		`update report_sessions r
-		 set r_age0 = b.age0, r_age1 = b.age1, r_age2 = b.age2, r_age3plus = b.age3plus, r_school = b.school, r_unknown = b.unknown
-		 from (
-		   select v.session_id,
-		          ${BANDS.map((b) => `count(*) filter (where band = '${b}')::int as ${b}`).join(', ')},
-		          count(*) filter (where band is null)::int as unknown
-		   from visits v join sessions s on s.id = v.session_id
-		   cross join lateral jsonb_array_elements_text(v.data->'childIds') as cid(id)
-		   left join children c on c.id = cid.id::uuid and not c.deleted
-		   cross join lateral (select hiroba_age_band(c.data->>'birthYm', s.session_date) as band) bb
-		   where v.session_id = any($1::uuid[]) and not v.deleted and not (v.data->>'method' = 'walkin')
-		   group by v.session_id
-		 ) b
-		 where r.session_id = b.session_id`,
+		 left join vt on vt.session_id = s.id left join rb on rb.session_id = s.id
+		 where s.id = any($1::uuid[]) and not s.deleted`,
 		[ids]
 	);
 }

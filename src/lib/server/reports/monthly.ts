@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { AGE_BAND_LABEL_JA, AGE_BANDS } from '$lib/domain/age-band';
 import { addDays, addMonths, formatYearMonthEraJa, YEAR_MONTH_RE, type IsoDate, type YearMonth } from '$lib/domain/dates';
 import { UUID_RE } from '$lib/domain/ids';
-import type { Queryable } from '../db/store';
+import type { Queryable, Store } from '../db/store';
 import type { StaffUser } from '../auth/staff-sessions';
 import { audit } from '../auth/devices';
 import type { SiteScope } from '../consultations/scope';
@@ -135,7 +135,7 @@ function row(key: string, label: string, c: AttendanceCounts, days: { held: numb
 	};
 }
 
-export async function monthlyReport(db: Queryable, scope: SiteScope, program: ReportProgram, month: YearMonth, today: IsoDate): Promise<MonthlyReport> {
+export async function monthlyReport(db: Store, scope: SiteScope, program: ReportProgram, month: YearMonth, today: IsoDate): Promise<MonthlyReport> {
 	const from = `${month}-01`;
 	const to = addDays(addMonths(from, 1), -1);
 	const filter = { from, to, programId: program.id };
