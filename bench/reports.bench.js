@@ -71,7 +71,11 @@ export async function run({ log }) {
 		/** @type {Array<{ name: string, open: () => Promise<any>, dispose: () => Promise<void> }>} */
 		const stores = [];
 		const dir = mkdtempSync(join(tmpdir(), 'hiroba-report-bench-'));
-		stores.push({ name: 'PGlite', open: () => openStore({ kind: 'pglite', dataDir: dir }), dispose: async () => rmSync(dir, { recursive: true, force: true }) });
+		stores.push({
+			name: 'PGlite',
+			open: () => openStore({ kind: 'pglite', dataDir: dir }),
+			dispose: async () => rmSync(dir, { recursive: true, force: true })
+		});
 		const pgSchema = `bench_reports_${process.pid}`;
 		if (await postgresAnswers(PG_URL)) {
 			stores.push({
@@ -158,7 +162,9 @@ export async function run({ log }) {
 				const morningMs = performance.now() - t;
 
 				const plan = async (/** @type {string} */ sql, /** @type {unknown[]} */ params) =>
-					(await store.query(`explain (analyze, costs off, timing on) ${sql}`, params)).rows.map((/** @type {Record<string, unknown>} */ r) => Object.values(r)[0]).join('\n');
+					(await store.query(`explain (analyze, costs off, timing on) ${sql}`, params)).rows
+						.map((/** @type {Record<string, unknown>} */ r) => Object.values(r)[0])
+						.join('\n');
 				const wardPlan = await plan(
 					`select area, town, heard, case when first_ever >= $3::text then 'first' when first_in_fy >= $3::text then 'year' else 'returning' end as kind, count(*)::int as n
 					 from report_households where lvl = $1 and key = any($2::uuid[]) and period = $4 group by 1, 2, 3, 4`,
@@ -223,7 +229,7 @@ export async function run({ log }) {
 	md.push(
 		'How: every write marks what it touched (statement-level triggers, migration 0007), and the report first recounts only that into ' +
 			'per-session rows (延べ) and per-household and per-child rows for each site, program and the ward, by month and 年度 (実, 新規/継続, 区内/区外, 町丁, きっかけ). ' +
-			'A 年度 report then reads the period\'s session rows and one row per household and child at its level, instead of joining every visit to its session, site, household and children.'
+			"A 年度 report then reads the period's session rows and one row per household and child at its level, instead of joining every visit to its session, site, household and children."
 	);
 	return { markdown: md.join('\n'), budgets };
 }

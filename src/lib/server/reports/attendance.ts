@@ -135,6 +135,15 @@ async function factTarget(db: Queryable, scope: SiteScope, filter: AttendanceFil
 	return { lvl: 0, keys: r.rows.map((x) => x.id) };
 }
 
+/**
+ * A household's first visit ever and first visit in the 年度 `fy`, at the level's keys: the least
+ * over its 年度 rows there (one per 年度 it came in; every row of a key carries the same first ever).
+ */
+const FIRSTS_AT_SITES = (household: string, fy: string, lvl = '$1', keys = '$2') =>
+	`select min(r.first_ever) as fe, min(r.first_date) filter (where r.period = ${fy}::text) as fi
+	 from report_households r
+	 where r.household_id = ${household} and r.lvl = ${lvl}::smallint and r.key = any(${keys}::uuid[]) and length(r.period) = 4`;
+
 /** The period's households (kind judged from its start) and children, from the facts of a target. */
 function factQueries(target: { lvl: 1 | 2; key: string } | { lvl: 0; keys: string[] }) {
 	const kind = (firstInFy: string, firstEver: string) =>
@@ -149,9 +158,13 @@ function factQueries(target: { lvl: 1 | 2; key: string } | { lvl: 0; keys: strin
 	}
 	return {
 		params: [0, target.keys],
+		// A household's first visit ever, or in the 年度, at any of the sites may lie outside the
+		// period (at a site it did not visit in it): read from its 年度 rows at every one of them.
 		households: `select area, town, heard, ${kind('fi', 'fe')} as kind, count(*)::int as n from (
-				select min(area) as area, min(town) as town, min(heard) as heard, min(first_in_fy) as fi, min(first_ever) as fe
-				from report_households where lvl = $1 and key = any($2::uuid[]) and period = $4 group by household_id
+				select ph.area, ph.town, ph.heard, f.fi, f.fe from (
+					select household_id, min(area) as area, min(town) as town, min(heard) as heard
+					from report_households where lvl = $1 and key = any($2::uuid[]) and period = $4 group by household_id
+				) ph cross join lateral (${FIRSTS_AT_SITES('ph.household_id', '$5')}) f
 			) h group by 1, 2, 3, 4`,
 		children: `select band, count(*)::int as n from (
 				select (array_agg(band order by first_date))[1] as band
@@ -192,7 +205,12 @@ async function attendanceFromFacts(db: Queryable, scope: SiteScope, filter: Atte
 	const [sessions, totals, households, children] = await Promise.all([
 		sessionCounts(db, scope, filter, today),
 		db.query<SessionTotalsRow>(SESSION_TOTALS, filterParams(scope, filter)),
-		db.query<AreaRow & { kind: KindRow['kind'] }>(q.households, [...q.params, filter.from, period]),
+		db.query<AreaRow & { kind: KindRow['kind'] }>(q.households, [
+			...q.params,
+			filter.from,
+			period,
+			...(target.lvl === 0 ? [String(fiscalYear(filter.from))] : [])
+		]),
 		db.query<BandRow>(q.children, [...q.params, period])
 	]);
 	const { totals: t, bands } = totalsOf(totals.rows[0]!);
@@ -272,11 +290,7 @@ export async function attendanceFromVisits(
 					`${visits},
 					 ph as (select distinct hid from pv where not walkin and hid is not null)
 					 select case when fe >= $4 then 'first' when fi >= $4 then 'year' else 'returning' end as kind, count(*)::int as n
-					 from (
-					   select ph.hid, min(r.first_ever) as fe, min(r.first_in_fy) as fi
-					   from ph join report_households r on r.household_id = ph.hid and r.lvl = $7 and r.key = any($8::uuid[]) and r.period = $9
-					   group by ph.hid
-					 ) x group by 1`,
+					 from (select ph.hid, f.fe, f.fi from ph cross join lateral (${FIRSTS_AT_SITES('ph.hid', '$9', '$7', '$8')}) f) x group by 1`,
 					[...params, facts.lvl, facts.keys, String(fiscalYear(filter.from))]
 				)
 			: db.query<KindRow>(
@@ -370,7 +384,27 @@ export type BreakdownBy = 'program' | 'site' | 'session';
  * planned in it. A session's newness is judged as of its own date, at its site.
  */
 export async function attendanceBreakdown(db: Store, scope: SiteScope, filter: AttendanceFilter, by: BreakdownBy, today: IsoDate): Promise<AttendanceGroup[]> {
+	await refreshReportFacts(db);
 	const groups = await breakdownGroups(db, scope, filter, by);
+	const period = filter.sessionId ? null : factPeriod(filter.from, filter.to);
+	// Each site, or each program when the reader sees every site: one set of grouped queries.
+	if (period !== null && (by === 'site' || (by === 'program' && scope.siteIds === null && !filter.siteId))) {
+		const counts = await groupedFromFacts(
+			db,
+			scope,
+			filter,
+			period,
+			by,
+			groups.map((g) => g.key),
+			today
+		);
+		return groups.map((g) => ({
+			key: g.key,
+			label: g.label,
+			...(g.program_id ? { programId: g.program_id } : {}),
+			counts: counts.get(g.key)!
+		}));
+	}
 	const out: AttendanceGroup[] = [];
 	for (const g of groups) {
 		const f: AttendanceFilter =
@@ -386,6 +420,66 @@ export async function attendanceBreakdown(db: Store, scope: SiteScope, filter: A
 			...(g.program_id ? { programId: g.program_id } : {}),
 			counts: await attendance(db, scope, f, today)
 		});
+	}
+	return out;
+}
+
+/** The period's counts of each program (level 1) or each site (level 0), from the facts. */
+async function groupedFromFacts(
+	db: Queryable,
+	scope: SiteScope,
+	filter: AttendanceFilter,
+	period: string,
+	by: 'program' | 'site',
+	keys: string[],
+	today: IsoDate
+): Promise<Map<string, AttendanceCounts>> {
+	const col = by === 'program' ? 'program_id' : 'site_id';
+	const lvl = by === 'program' ? 1 : 0;
+	const params = filterParams(scope, filter);
+	const [sessions, totals, households, children] = await Promise.all([
+		db.query<SessionCounts & { key: string }>(
+			`select (case when $8 = 'program' then st.program_id else s.site_id end)::text as key,
+			        count(*) filter (where s.status in ('open', 'closed'))::int as held,
+			        count(*) filter (where s.status = 'cancelled')::int as cancelled,
+			        count(*) filter (where s.status = 'scheduled' and s.session_date < $7)::int as not_opened,
+			        count(*) filter (where s.status = 'scheduled' and s.session_date >= $7)::int as upcoming
+			 from sessions s join sites st on st.id = s.site_id
+			 where not s.deleted and ($1::uuid[] is null or s.site_id = any($1::uuid[])) and ($2::uuid is null or st.program_id = $2::uuid)
+			   and ($3::uuid is null or s.site_id = $3::uuid) and s.session_date between $4 and $5 and ($6::uuid is null or s.id = $6::uuid)
+			 group by 1`,
+			[...params, today, by]
+		),
+		db.query<SessionTotalsRow & { key: string }>(`${SESSION_TOTALS.replace('select ', `select r.${col}::text as key, `)} group by r.${col}`, params),
+		db.query<AreaRow & { key: string; kind: KindRow['kind'] }>(
+			`select key::text as key, area, town, heard,
+			        case when first_ever >= $3::text then 'first' when first_in_fy >= $3::text then 'year' else 'returning' end as kind, count(*)::int as n
+			 from report_households where lvl = $1 and key = any($2::uuid[]) and period = $4 group by 1, 2, 3, 4, 5`,
+			[lvl, keys, filter.from, period]
+		),
+		db.query<BandRow & { key: string }>(
+			`select key::text as key, band, count(*)::int as n from report_children where lvl = $1 and key = any($2::uuid[]) and period = $3 group by 1, 2`,
+			[lvl, keys, period]
+		)
+	]);
+	const zeroSessions: SessionCounts = { held: 0, cancelled: 0, not_opened: 0, upcoming: 0 };
+	const out = new Map<string, AttendanceCounts>();
+	for (const key of keys) {
+		const { totals: t, bands } = totalsOf(totals.rows.find((r) => (r.key as unknown as string) === key) ?? {});
+		const hh = households.rows.filter((r) => r.key === key);
+		const kinds = new Map<KindRow['kind'], number>();
+		for (const r of hh) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + r.n);
+		out.set(
+			key,
+			assemble(
+				sessions.rows.find((r) => r.key === key) ?? zeroSessions,
+				t,
+				bands,
+				children.rows.filter((r) => r.key === key),
+				hh,
+				[...kinds].map(([kind, n]) => ({ kind, n }))
+			)
+		);
 	}
 	return out;
 }
@@ -426,15 +520,19 @@ async function breakdownGroups(db: Queryable, scope: SiteScope, filter: Attendan
 	return r.rows;
 }
 
-/** A month of a 年度's trend. */
+/** A month of a 年度's trend: 延べ, and how many households came, new or again. */
 export interface MonthPoint {
 	month: YearMonth;
-	counts: AttendanceCounts;
+	visits: AttendanceCounts['visits'];
+	households: number;
+	newness: AttendanceCounts['newness'];
 }
 
 /**
  * Month by month counts of a 年度 and of the one before it (for "against the previous 年度"), in
- * the scope and for the program or site asked for. Each month is judged as its own period.
+ * the scope and for the program or site asked for. Each month is judged as its own period. Read
+ * from the sessions' rows and the kept per-month totals (two queries) where one level holds the
+ * answer; a consultant's several sites are merged month by month.
  */
 export async function attendanceTrend(
 	db: Store,
@@ -442,16 +540,50 @@ export async function attendanceTrend(
 	filter: { fiscalYear: number; programId?: string | null; siteId?: string | null },
 	today: IsoDate
 ): Promise<{ current: MonthPoint[]; previous: MonthPoint[] }> {
-	const months = async (fy: number) => {
-		const out: MonthPoint[] = [];
-		for (const month of fiscalYearMonths(fy)) {
-			const from = `${month}-01`;
-			out.push({
-				month,
-				counts: await attendance(db, scope, { from, to: addDays(addMonths(from, 1), -1), programId: filter.programId, siteId: filter.siteId }, today)
-			});
-		}
-		return out;
+	await refreshReportFacts(db);
+	const current = fiscalYearMonths(filter.fiscalYear);
+	const previous = fiscalYearMonths(filter.fiscalYear - 1);
+	const monthFilter = (month: YearMonth): AttendanceFilter => {
+		const from = `${month}-01`;
+		return { from, to: addDays(addMonths(from, 1), -1), programId: filter.programId ?? null, siteId: filter.siteId ?? null };
 	};
-	return { current: await months(filter.fiscalYear), previous: await months(filter.fiscalYear - 1) };
+	const target = await factTarget(db, scope, monthFilter(current[0]!));
+	const key = target.lvl !== 0 ? target.key : target.keys.length === 1 ? target.keys[0]! : null;
+	if (key === null) {
+		const point = async (month: YearMonth): Promise<MonthPoint> => {
+			const c = await attendance(db, scope, monthFilter(month), today);
+			return { month, visits: c.visits, households: c.distinct.households, newness: c.newness };
+		};
+		const all: MonthPoint[] = [];
+		for (const m of [...current, ...previous]) all.push(await point(m));
+		return { current: all.slice(0, 12), previous: all.slice(12) };
+	}
+	const whole: AttendanceFilter = {
+		from: `${previous[0]}-01`,
+		to: fiscalYearRange(filter.fiscalYear).end,
+		programId: filter.programId ?? null,
+		siteId: filter.siteId ?? null
+	};
+	const [totals, households] = await Promise.all([
+		db.query<SessionTotalsRow & { month: string }>(
+			`${SESSION_TOTALS.replace('select ', 'select substr(r.session_date, 1, 7) as month, ')} group by 1`,
+			filterParams(scope, whole)
+		),
+		db.query<{ period: string; households: number; first_ever: number; first_this_year: number; again: number }>(
+			`select period, households, first_ever, first_this_year, again from report_period_totals where lvl = $1 and key = $2::uuid and period = any($3::text[])`,
+			[target.lvl, key, [...current, ...previous]]
+		)
+	]);
+	const point = (month: YearMonth): MonthPoint => {
+		const { totals: t, bands } = totalsOf(totals.rows.find((r) => (r.month as unknown as string) === month) ?? {});
+		const h = households.rows.find((r) => r.period === month);
+		const c = assemble({ held: 0, cancelled: 0, not_opened: 0, upcoming: 0 }, t, bands, [], [], []);
+		return {
+			month,
+			visits: c.visits,
+			households: h?.households ?? 0,
+			newness: { firstEver: h?.first_ever ?? 0, firstThisYear: h?.first_this_year ?? 0, returning: h?.again ?? 0 }
+		};
+	};
+	return { current: current.map(point), previous: previous.map(point) };
 }

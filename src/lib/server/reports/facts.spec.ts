@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGE_BANDS } from '$lib/domain/age-band';
+import { addDays, addMonths } from '$lib/domain/dates';
 import { makeCardCode } from '$lib/domain/card-code';
 import { uuidv7 } from '$lib/domain/ids';
 import type { Store } from '$lib/server/db/store';
@@ -16,7 +17,7 @@ import type { TableData } from '$lib/sync/protocol';
 import { writeCentreRecords } from '$lib/server/sync/records';
 import { testStores } from '../../../../tests/stores';
 import * as f from '../../../../tests/factories';
-import { attendance, attendanceFromVisits, type AttendanceFilter } from './attendance';
+import { attendance, attendanceBreakdown, attendanceFromVisits, attendanceTrend, type AttendanceFilter } from './attendance';
 import { refreshReportFacts } from './facts';
 
 const TODAY = '2026-06-15';
@@ -220,6 +221,31 @@ describe.each(testStores())('attendance facts on $name', (ts) => {
 		// The ward and each program over every period, then the questions drawn.
 		const wide = PERIODS.flatMap((_, period) => [0, 1, 2].map((program) => ({ period, scope: 0, program, site: 4 })));
 		for (const q of [...wide, ...questions]) await ask(q);
+
+		// One level down (grouped queries over the facts) and month by month (the kept totals).
+		const scopes = [null, [sites[0]!.id, sites[2]!.id]];
+		for (const siteIds of scopes) {
+			for (const period of [PERIODS[1]!, PERIODS[4]!]) {
+				for (const [by, filter] of [
+					['program', period],
+					['site', { ...period, programId: programs[0]! }]
+				] as const) {
+					for (const g of await attendanceBreakdown(store, { siteIds }, filter, by, TODAY)) {
+						const f = by === 'program' ? { ...filter, programId: g.key } : { ...filter, siteId: g.key };
+						expect(g.counts, `${by} ${g.label}`).toEqual(await attendanceFromVisits(store, { siteIds }, f, TODAY));
+					}
+				}
+			}
+			for (const programId of [null, programs[1]!]) {
+				const trend = await attendanceTrend(store, { siteIds }, { fiscalYear: 2026, programId }, TODAY);
+				for (const p of [...trend.current.slice(0, 3), ...trend.previous.slice(-2)]) {
+					const from = `${p.month}-01`;
+					const to = addDays(addMonths(from, 1), -1);
+					const c = await attendanceFromVisits(store, { siteIds }, { from, to, programId }, TODAY);
+					expect(p, p.month).toEqual({ month: p.month, visits: c.visits, households: c.distinct.households, newness: c.newness });
+				}
+			}
+		}
 	}
 
 	it('counts the same as the visits after any history of edits', async () => {

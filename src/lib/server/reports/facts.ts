@@ -76,7 +76,11 @@ export async function refreshReportFacts(store: Store): Promise<RefreshStats> {
 		const sessionIds = [...sessions];
 		for (let i = 0; i < sessionIds.length; i += SESSION_CHUNK) await recountSessions(tx, sessionIds.slice(i, i + SESSION_CHUNK));
 		const householdIds = [...households];
-		for (let i = 0; i < householdIds.length; i += HOUSEHOLD_CHUNK) await recountHouseholds(tx, householdIds.slice(i, i + HOUSEHOLD_CHUNK));
+		const groups = new Set<string>();
+		for (let i = 0; i < householdIds.length; i += HOUSEHOLD_CHUNK) {
+			for (const g of await recountHouseholds(tx, householdIds.slice(i, i + HOUSEHOLD_CHUNK))) groups.add(g);
+		}
+		await recountTotals(tx, [...groups]);
 		return { sessions: sessionIds.length, households: householdIds.length };
 	});
 }
@@ -147,7 +151,18 @@ const HOUSEHOLD_VISITS = `
 		where l.key is not null
 	)`;
 
-async function recountHouseholds(tx: Queryable, ids: string[]): Promise<void> {
+/** The (level, key, period) groups the households' rows are in, as `lvl|key|period`. */
+async function groupsOf(tx: Queryable, ids: string[]): Promise<string[]> {
+	const r = await tx.query<{ g: string }>(
+		`select distinct lvl || '|' || key || '|' || period as g from report_households where household_id = any($1::uuid[])`,
+		[ids]
+	);
+	return r.rows.map((x) => x.g);
+}
+
+/** Recount the households' facts; returns the groups whose totals they may have changed. */
+async function recountHouseholds(tx: Queryable, ids: string[]): Promise<string[]> {
+	const before = await groupsOf(tx, ids);
 	await tx.query('delete from report_households where household_id = any($1::uuid[])', [ids]);
 	await tx.query('delete from report_children where household_id = any($1::uuid[])', [ids]);
 	await tx.query(
@@ -178,5 +193,28 @@ async function recountHouseholds(tx: Queryable, ids: string[]): Promise<void> {
 		 from m left join children c on c.id = m.child_id and not c.deleted
 		 on conflict do nothing`,
 		[ids]
+	);
+	return [...before, ...(await groupsOf(tx, ids))];
+}
+
+/** Recount the totals of these groups (`lvl|key|period`) from their household rows. */
+async function recountTotals(tx: Queryable, groups: string[]): Promise<void> {
+	if (groups.length === 0) return;
+	const parts = groups.map((g) => g.split('|'));
+	const params = [parts.map((p) => Number(p[0])), parts.map((p) => p[1]), parts.map((p) => p[2])];
+	const g = `unnest($1::smallint[], $2::uuid[], $3::text[]) as g(lvl, key, period)`;
+	await tx.query(`delete from report_period_totals t using ${g} where t.lvl = g.lvl and t.key = g.key and t.period = g.period`, params);
+	// A period starts on the 1st of its month, or on 1 April for a 年度.
+	await tx.query(
+		`insert into report_period_totals (lvl, key, period, households, first_ever, first_this_year, again)
+		 select h.lvl, h.key, h.period, count(*)::int,
+		        count(*) filter (where h.first_ever >= ps.start)::int,
+		        count(*) filter (where h.first_ever < ps.start and h.first_in_fy >= ps.start)::int,
+		        count(*) filter (where h.first_in_fy < ps.start)::int
+		 from ${g}
+		 cross join lateral (select case when length(g.period) = 4 then g.period || '-04-01' else g.period || '-01' end as start) as ps
+		 join report_households h on h.lvl = g.lvl and h.key = g.key and h.period = g.period
+		 group by h.lvl, h.key, h.period`,
+		params
 	);
 }

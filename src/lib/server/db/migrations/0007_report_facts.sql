@@ -74,6 +74,20 @@ create table report_children (
 );
 create index report_children_household on report_children (household_id);
 
+-- Per level, key and period: how many households came, and how many of them for the first time
+-- ever (at that level), for the first time in the 年度, or again: the month-by-month trend reads 24
+-- of these rows instead of every household's. Recounted for each group a refresh touches.
+create table report_period_totals (
+	lvl smallint not null,
+	key uuid not null,
+	period text not null,
+	households integer not null,
+	first_ever integer not null,
+	first_this_year integer not null,
+	again integer not null,
+	primary key (lvl, key, period)
+);
+
 create index visits_household on visits (household_id) where household_id is not null;
 
 -- Marking. Statement-level triggers with transition tables: one insert per written batch.
