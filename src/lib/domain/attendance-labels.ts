@@ -43,3 +43,11 @@ export const BAND_KEY_LABEL_JA = {
 	unknown: '不明'
 } as const;
 export const BAND_KEYS = ['age0', 'age1', 'age2', 'age3plus', 'school', 'unknown'] as const;
+
+/** `令和8年5月`: a month with its era, for report headings (dates.ts's formatYearMonthJa has none). */
+export function formatYearMonthEraJa(ym: string): string {
+	const [y, m] = ym.split('-').map(Number) as [number, number];
+	return new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { timeZone: 'UTC', era: 'long', year: 'numeric', month: 'long' }).format(
+		new Date(Date.UTC(y, m - 1, 1))
+	);
+}

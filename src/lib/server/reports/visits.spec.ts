@@ -130,10 +130,19 @@ describe.each(testStores())('visits one by one on $name', (ts) => {
 			const c = await attendance(store, { siteIds: null }, filter, '2026-12-01');
 			expect(rows.filter((r) => !r.walkIn).length, name).toBe(c.visits.families);
 			expect(rows.filter((r) => r.walkIn).length, name).toBe(c.visits.walkIns);
-			expect(rows.reduce((a, r) => a + r.adults, 0), name).toBe(c.visits.adults);
-			expect(rows.reduce((a, r) => a + r.children, 0), name).toBe(c.visits.children);
+			expect(
+				rows.reduce((a, r) => a + r.adults, 0),
+				name
+			).toBe(c.visits.adults);
+			expect(
+				rows.reduce((a, r) => a + r.children, 0),
+				name
+			).toBe(c.visits.children);
 			for (const band of ['age0', 'age1', 'age2', 'age3plus', 'school', 'unknown'] as const)
-				expect(rows.reduce((a, r) => a + r.byBand[band], 0), `${name} ${band}`).toBe(c.visits.byBand[band]);
+				expect(
+					rows.reduce((a, r) => a + r.byBand[band], 0),
+					`${name} ${band}`
+				).toBe(c.visits.byBand[band]);
 			const n = (k: string) => rows.filter((r) => r.newness === k).length;
 			expect({ firstEver: n('first'), firstThisYear: n('year'), returning: n('returning') }, name).toEqual(c.newness);
 		}
