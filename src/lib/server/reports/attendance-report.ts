@@ -175,7 +175,8 @@ function shown<R>(t: ExportTable<R>, caption: string, key: (r: R) => string, hre
 		return String(v);
 	};
 	const rows = t.rows.map((r) => ({ key: key(r), href: href(r), cells: t.columns.map((c) => cell(c, r)) }));
-	const total = rows.at(-1)?.key === TOTAL_KEY ? rows.pop()!.cells : null;
+	// The totals row is named in its first cell, whatever that column holds (a session's date).
+	const total = rows.at(-1)?.key === TOTAL_KEY ? rows.pop()!.cells.map((c, i) => (i === 0 ? '合計' : t.columns[i]!.kind === 'number' ? c : '')) : null;
 	return { caption, headers: t.columns.map((c) => c.header), numeric: t.columns.map((c) => c.kind === 'number'), rows, total };
 }
 
