@@ -411,7 +411,7 @@ describe.each(testStores())('attendance report pages at the centre on $name', (t
 	it('renders the page on the server with the charts’ SVG and their tables, and only the refusal for a bad filter', async () => {
 		const data = await load('?fy=2026');
 		const html = render(ReportPage, {
-			props: { data: { ...data, user: { displayName: 'x', role: 'coordinator' }, canManageDevices: true } as any, params: {} as any }
+			props: { data: { ...data, user: { displayName: 'x', role: 'coordinator' }, canManageDevices: true } as any }
 		}).body;
 		expect(html).toContain('<h1>利用状況（令和8年度・区全体）</h1>');
 		expect(html.match(/<svg[^>]*lc-layout-svg/g)).toHaveLength(3);
@@ -421,7 +421,7 @@ describe.each(testStores())('attendance report pages at the centre on $name', (t
 
 		const refused = await load(`?fy=2026&site=${log.sites.sakura}`, tokens.a);
 		const r = render(ReportPage, {
-			props: { data: { ...refused, user: { displayName: 'x', role: 'consultant' }, canManageDevices: false } as any, params: {} as any }
+			props: { data: { ...refused, user: { displayName: 'x', role: 'consultant' }, canManageDevices: false } as any }
 		}).body;
 		expect(r).toContain('この会場の集計を見る権限がありません');
 		expect(r).not.toContain('<svg');
