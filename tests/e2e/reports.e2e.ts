@@ -46,6 +46,12 @@ describe('the attendance report in the browser', () => {
 		const url = server!.url;
 		const ctx = await newContext(browser);
 		const page = await ctx.newPage();
+		// Hydrating the server's charts must go without a script error or a console error.
+		const problems: string[] = [];
+		page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+		page.on('console', (m) => {
+			if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+		});
 		await page.goto(`${url}/centre/login`);
 		await page.getByLabel('ログインID').fill('coordinator1');
 		await page.getByLabel('パスワード').fill('hiroba-demo-1');
@@ -131,6 +137,7 @@ describe('the attendance report in the browser', () => {
 		let adults = 0;
 		for (let i = 4; i <= sheet.rowCount; i++) adults += sheet.getRow(i).getCell(adultsCol).value as number;
 		expect(adults).toBe(num(held['延べ 大人（人）']));
+		expect(problems).toEqual([]);
 		await ctx.close();
 
 		// Against the store itself, counted without the report code: the session's visits and adults.
