@@ -89,33 +89,44 @@ export async function listVisits(db: Queryable, scope: SiteScope, q: VisitQuery,
 		     and ($4::uuid is null or s.id = $4::uuid)
 		     and s.session_date between $5 and $6
 		 ),
-		 earlier as (
-		   select coalesce(e.household_id, eh.id) as hid, es.site_id, es.session_date as d
+		 -- Each household's visit days at these sites, up to the period's end, and for each day the
+		 -- one before it there: one sort instead of a look-up per visit.
+		 days as (
+		   select distinct coalesce(e.household_id, eh.id) as hid, es.site_id, es.session_date as d
 		   from visits e
 		   join sessions es on es.id = e.session_id and not es.deleted
 		   left join households eh on e.household_id is null and e.card_code is not null and eh.card_code = e.card_code
-		   where not e.deleted and es.session_date < $6 and es.site_id in (select site_id from pv)
+		   where not e.deleted and es.session_date <= $6 and es.site_id in (select site_id from pv)
+		 ),
+		 prev as (
+		   select hid, site_id, d, lag(d) over (partition by hid, site_id order by d) as prev_d from days where hid is not null
+		 ),
+		 -- Registered children by band at the session date, in one join rather than one a visit.
+		 vb as (
+		   select id, jsonb_object_agg(band, n) as bands from (
+		     select pv.id, coalesce(hiroba_age_band(c.data->>'birthYm', pv.d), 'unknown') as band, count(*)::int as n
+		     from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
+		     left join children c on c.id = cid.id::uuid and not c.deleted
+		     where not pv.walkin
+		     group by 1, 2
+		   ) b group by id
 		 )
 		 select pv.d, hiroba_fiscal_year(pv.d) as fy, pv.program_name, pv.site_name, pv.data->>'checkedInAt' as checked_in_at,
 		        pv.data->>'method' as method, pv.walkin, (pv.data->>'adults')::int as adults,
 		        case when pv.walkin then pv.data->'walkInChildren' end as walk_in_children,
-		        case when not pv.walkin then (
-		          select jsonb_object_agg(band, n) from (
-		            select coalesce(hiroba_age_band(c.data->>'birthYm', pv.d), 'unknown') as band, count(*)::int as n
-		            from jsonb_array_elements_text(pv.data->'childIds') as cid(id)
-		            left join children c on c.id = cid.id::uuid and not c.deleted
-		            group by 1
-		          ) b
-		        ) end as bands,
+		        vb.bands,
 		        pv.hid::text as hid, hh.data->>'areaKind' as area, hh.data->>'town' as town,
+		        -- The last earlier day there: none → 新規; in an earlier 年度 → 年度内初回; this 年度 → 継続.
 		        case
 		          when pv.walkin or hh.id is null then null
-		          when not exists (select 1 from earlier e where e.hid = pv.hid and e.site_id = pv.site_id and e.d < pv.d) then 'first'
-		          when not exists (select 1 from earlier e where e.hid = pv.hid and e.site_id = pv.site_id and e.d < pv.d
-		                           and hiroba_fiscal_year(e.d) = hiroba_fiscal_year(pv.d)) then 'year'
+		          when pr.prev_d is null then 'first'
+		          when hiroba_fiscal_year(pr.prev_d) <> hiroba_fiscal_year(pv.d) then 'year'
 		          else 'returning'
 		        end as newness
-		 from pv left join households hh on hh.id = pv.hid
+		 from pv
+		 left join households hh on hh.id = pv.hid
+		 left join prev pr on pr.hid = pv.hid and pr.site_id = pv.site_id and pr.d = pv.d
+		 left join vb on vb.id = pv.id
 		 order by pv.d, pv.site_name, pv.data->>'checkedInAt', pv.id
 		 limit $7`,
 		[scope.siteIds, q.programId ?? null, q.siteId ?? null, q.sessionId ?? null, q.from, q.to, limit]
