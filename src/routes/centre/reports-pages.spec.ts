@@ -162,6 +162,8 @@ describe.each(testStores())('attendance report pages at the centre on $name', (t
 		expect(session.page.report.level).toBe('session');
 		expect(session.page.periodLabel).toBe('令和8年4月10日(金)');
 		expect(session.page.trend).toBeNull();
+		// The fixture's sessions were never opened (still 予定 on a past date).
+		expect(session.page.sessionStatus).toBe('未開催');
 		const v = session.page.table;
 		expect(v.caption).toBe('来場記録');
 		expect(v.headers).toEqual([
@@ -191,6 +193,19 @@ describe.each(testStores())('attendance report pages at the centre on $name', (t
 		const bare = await load(`?fy=2026&session=${log.sessions.apr}`);
 		expect(bare.page.report.site.name).toBe('若葉児童館');
 		expect(bare.page.report.program.name).toBe('にこにこ');
+	});
+
+	it('names a session rained off, at its site and on its own page', async () => {
+		await store.transaction((tx) =>
+			writeCentreRecords(tx, 'sessions', [
+				{ id: log.sessions.koen, data: f.session(log.sites.koen, { date: '2026-05-20', status: 'cancelled', cancelReason: 'rain' }) }
+			])
+		);
+		const site = await load(`?fy=2026&site=${log.sites.koen}`);
+		expect(site.page.table.rows.map((r: any) => r.cells[col(site.page.table, '状態')])).toEqual(['中止']);
+		expect(site.page.counts.sessions).toEqual({ held: 0, cancelled: 1, notOpened: 0, upcoming: 0 });
+		const session = await load(`?fy=2026&session=${log.sessions.koen}`);
+		expect(session.page.sessionStatus).toBe('中止（雨天）');
 	});
 
 	it('shows a consultant their own sites only and refuses another site or session in Japanese, with no figures', async () => {

@@ -59,6 +59,8 @@ export interface AttendanceReportPage {
 	report: ResolvedReport;
 	/** 「令和8年度」「令和8年5月」「令和8年5月10日(日)」 */
 	periodLabel: string;
+	/** At a session: 「開催」「中止（雨天）」「未開催」…; else null. */
+	sessionStatus: string | null;
 	counts: AttendanceCounts;
 	table: ShownTable;
 	trend: TrendChart | null;
@@ -240,7 +242,9 @@ export async function loadAttendanceReport(db: Queryable, user: StaffUser, param
 			newness: t.current.map((p) => ({ first: p.counts.newness.firstEver, year: p.counts.newness.firstThisYear, returning: p.counts.newness.returning }))
 		};
 	}
-	return { ok: true, page: { report, periodLabel: periodLabel(report), counts, table, trend }, options, scoped };
+	const s = report.session;
+	const sessionStatus = s ? statusText(s.status, s.cancelReason, s.date, today) : null;
+	return { ok: true, page: { report, periodLabel: periodLabel(report), sessionStatus, counts, table, trend }, options, scoped };
 }
 
 export type ReportExport = { ok: true; body: string | Uint8Array; fileName: string; rows: number } | { ok: false; status: 400; message: string };
