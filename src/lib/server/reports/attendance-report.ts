@@ -6,7 +6,7 @@
  */
 import type { StaffUser } from '../auth/staff-sessions';
 import { audit } from '../auth/devices';
-import type { Queryable } from '../db/store';
+import type { Store } from '../db/store';
 import { siteScope, type SiteScope } from '../consultations/scope';
 import { attendance, attendanceBreakdown, attendanceTrend, type AttendanceCounts, type AttendanceGroup, type BreakdownBy } from './attendance';
 import { exportBody, type Column, type ExportFormat, type ExportTable } from './export';
@@ -183,7 +183,7 @@ function shown<R>(t: ExportTable<R>, caption: string, key: (r: R) => string, hre
 }
 
 /** The level's table: its rows, as an export table (the page shows the same). */
-async function levelTable(db: Queryable, scope: SiteScope, report: ResolvedReport, counts: AttendanceCounts, today: IsoDate) {
+async function levelTable(db: Store, scope: SiteScope, report: ResolvedReport, counts: AttendanceCounts, today: IsoDate) {
 	const by = BREAKDOWN_OF[report.level];
 	if (by === null) {
 		const rows = await listVisits(db, scope, report.filter);
@@ -216,7 +216,7 @@ export type ReportLoad =
 	| { ok: false; errors: Record<string, string>; options: ReportOptions; scoped: boolean };
 
 /** Everything the report page shows for a query string, within the user's sites. */
-export async function loadAttendanceReport(db: Queryable, user: StaffUser, params: URLSearchParams, today: IsoDate): Promise<ReportLoad> {
+export async function loadAttendanceReport(db: Store, user: StaffUser, params: URLSearchParams, today: IsoDate): Promise<ReportLoad> {
 	const scope = await siteScope(db, user);
 	const [resolved, options] = await Promise.all([resolveReport(db, scope, params, today), reportOptions(db, scope, today)]);
 	const scoped = scope.siteIds !== null;
@@ -232,14 +232,14 @@ export async function loadAttendanceReport(db: Queryable, user: StaffUser, param
 			{ fiscalYear: report.fiscalYear, programId: report.program?.id ?? null, siteId: report.site?.id ?? null },
 			today
 		);
-		const visits = (c: AttendanceCounts) => c.visits.families + c.visits.walkIns;
+		const visits = (v: AttendanceCounts['visits']) => v.families + v.walkIns;
 		trend = {
 			months: fiscalYearMonths(report.fiscalYear).map((m) => `${Number(m.slice(5))}月`),
 			currentLabel: formatFiscalYearJa(report.fiscalYear),
 			previousLabel: formatFiscalYearJa(report.fiscalYear - 1),
-			current: t.current.map((p) => visits(p.counts)),
-			previous: t.previous.map((p) => visits(p.counts)),
-			newness: t.current.map((p) => ({ first: p.counts.newness.firstEver, year: p.counts.newness.firstThisYear, returning: p.counts.newness.returning }))
+			current: t.current.map((p) => visits(p.visits)),
+			previous: t.previous.map((p) => visits(p.visits)),
+			newness: t.current.map((p) => ({ first: p.newness.firstEver, year: p.newness.firstThisYear, returning: p.newness.returning }))
 		};
 	}
 	const s = report.session;
@@ -254,7 +254,7 @@ export type ReportExport = { ok: true; body: string | Uint8Array; fileName: stri
  * as .xlsx or CSV; audited as `report.export` with the filter, the table, the format and the rows.
  */
 export async function exportAttendanceReport(
-	db: Queryable,
+	db: Store,
 	user: StaffUser,
 	params: URLSearchParams,
 	which: 'level' | 'visits',
