@@ -63,7 +63,7 @@ const SCOPED_SESSIONS = `
 	  and ($3::uuid is null or s.site_id = $3::uuid)`;
 
 const RESOLVED_VISITS = (sessions: string) => `
-	select v.id, ss.d, v.data, v.data->>'method' = 'walkin' as walkin, coalesce(hk.id, h.id) as hid
+	select v.id, ss.id as sid, ss.d, v.data, v.data->>'method' = 'walkin' as walkin, coalesce(hk.id, h.id) as hid
 	from visits v join (${sessions}) ss on ss.id = v.session_id
 	left join households hk on hk.id = v.household_id
 	left join households h on v.household_id is null and v.card_code is not null and h.card_code = v.card_code
@@ -405,6 +405,10 @@ export async function attendanceBreakdown(db: Store, scope: SiteScope, filter: A
 			counts: counts.get(g.key)!
 		}));
 	}
+	if (by === 'session') {
+		const counts = await sessionsFromVisits(db, scope, filter, today);
+		return groups.map((g) => ({ key: g.key, label: g.label, date: g.date!, status: g.status!, counts: counts.get(g.key)! }));
+	}
 	const out: AttendanceGroup[] = [];
 	for (const g of groups) {
 		const f: AttendanceFilter =
@@ -420,6 +424,89 @@ export async function attendanceBreakdown(db: Store, scope: SiteScope, filter: A
 			...(g.program_id ? { programId: g.program_id } : {}),
 			counts: await attendance(db, scope, f, today)
 		});
+	}
+	return out;
+}
+
+/**
+ * Each session of the period with its counts, as `attendance()` gives one session asked for on its
+ * own date at its site (新規/継続 as of that day there), in one set of queries grouped by session.
+ */
+async function sessionsFromVisits(db: Queryable, scope: SiteScope, filter: AttendanceFilter, today: IsoDate): Promise<Map<string, AttendanceCounts>> {
+	const params = filterParams(scope, filter);
+	const visits = `with pv as (${RESOLVED_VISITS(PERIOD_SESSIONS)})`;
+	const [sessions, totals, bands, children, households, newness] = await Promise.all([
+		db.query<{ sid: string; status: string; d: string }>(`select ps.id::text as sid, ps.status, ps.d from (${PERIOD_SESSIONS}) ps`, params),
+		db.query<Totals & { sid: string }>(
+			`${visits}
+			 select sid::text as sid, count(*) filter (where not walkin)::int as families,
+			        count(*) filter (where walkin)::int as walk_ins,
+			        coalesce(sum((data->>'adults')::int), 0)::int as adults,
+			        coalesce(sum(jsonb_array_length(data->'childIds')) filter (where not walkin), 0)::int as registered_children,
+			        jsonb_build_object(${AGE_BANDS.map((b) => `'${b}', coalesce(sum((data->'walkInChildren'->>'${b}')::int) filter (where walkin), 0)`).join(', ')}) as walk_in_bands
+			 from pv group by sid`,
+			params
+		),
+		db.query<BandRow & { sid: string }>(
+			`${visits}
+			 select pv.sid::text as sid, hiroba_age_band(c.data->>'birthYm', pv.d) as band, count(*)::int as n
+			 from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
+			 left join children c on c.id = cid.id::uuid and not c.deleted
+			 where not pv.walkin group by 1, 2`,
+			params
+		),
+		db.query<BandRow & { sid: string }>(
+			`${visits}
+			 select sid, band, count(*)::int as n from (
+			   select distinct pv.sid::text as sid, cid.id, hiroba_age_band(c.data->>'birthYm', pv.d) as band
+			   from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
+			   left join children c on c.id = cid.id::uuid and not c.deleted
+			   where not pv.walkin and pv.hid is not null
+			 ) x group by 1, 2`,
+			params
+		),
+		db.query<AreaRow & { sid: string }>(
+			`${visits}
+			 select ph.sid::text as sid, h.data->>'areaKind' as area, h.data->>'town' as town, h.data->>'heardFrom' as heard, count(*)::int as n
+			 from (select distinct sid, hid from pv where not walkin and hid is not null) ph
+			 join households h on h.id = ph.hid
+			 group by 1, 2, 3, 4`,
+			params
+		),
+		// As of each session's date, at its site: the household's first visit there ever and in the 年度.
+		db.query<KindRow & { sid: string }>(
+			`${visits},
+			 ph as (select distinct pv.sid, pv.d, pv.hid, s.site_id from pv join sessions s on s.id = pv.sid where not pv.walkin and pv.hid is not null)
+			 select ph.sid::text as sid, case when f.fe >= ph.d then 'first' when f.fi >= ph.d then 'year' else 'returning' end as kind, count(*)::int as n
+			 from ph cross join lateral (
+			   select min(r.first_ever) as fe, min(r.first_date) filter (where r.period = hiroba_fiscal_year(ph.d)::text) as fi
+			   from report_households r
+			   where r.household_id = ph.hid and r.lvl = 0 and r.key = ph.site_id and length(r.period) = 4
+			 ) f
+			 group by 1, 2`,
+			params
+		)
+	]);
+	const noVisits: Totals = {
+		families: 0,
+		walk_ins: 0,
+		adults: 0,
+		registered_children: 0,
+		walk_in_bands: { age0: 0, age1: 0, age2: 0, age3plus: 0, school: 0 }
+	};
+	const out = new Map<string, AttendanceCounts>();
+	for (const s of sessions.rows) {
+		const counts: SessionCounts = {
+			held: s.status === 'open' || s.status === 'closed' ? 1 : 0,
+			cancelled: s.status === 'cancelled' ? 1 : 0,
+			not_opened: s.status === 'scheduled' && s.d < today ? 1 : 0,
+			upcoming: s.status === 'scheduled' && s.d >= today ? 1 : 0
+		};
+		const of = <T extends { sid: string }>(rows: T[]) => rows.filter((r) => r.sid === s.sid);
+		out.set(
+			s.sid,
+			assemble(counts, totals.rows.find((r) => r.sid === s.sid) ?? noVisits, of(bands.rows), of(children.rows), of(households.rows), of(newness.rows))
+		);
 	}
 	return out;
 }
