@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 import { generateWard } from './lib/ward.js';
+import { startServer } from './lib/server.js';
 import { median, percentile, round } from './lib/stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,6 +23,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const title = 'Centre reports: the 年度 attendance report over 300,000 visits';
 
 const BUDGET_MS = 100;
+const PAGE_BUDGET_MS = 200;
 const SIZE = {
 	visits: Number(process.env.REPORT_BENCH_VISITS ?? 300_000),
 	households: Number(process.env.REPORT_BENCH_HOUSEHOLDS ?? 30_000),
@@ -100,6 +102,7 @@ export async function run({ log }) {
 		for (const s of stores) {
 			log(`${s.name}: generating the ward…`);
 			const store = await s.open();
+			let closed = false;
 			try {
 				await migrate(store);
 				let t = performance.now();
@@ -218,8 +221,34 @@ export async function run({ log }) {
 					''
 				);
 				log(`${s.name}: ward 年度 p95 ${check?.p95} ms; reference ${ref.median} ms`);
+				if (s.name === 'PGlite') {
+					// The pages, served by the built server from this very data folder.
+					await store.close();
+					closed = true;
+					const pages = await measurePages(dir, ids, log);
+					md.push(
+						'#### The report pages (PGlite, the built server, a coordinator signed in)',
+						'',
+						'Each page is fetched whole over HTTP on this machine (server-side render plus transfer on localhost), ' +
+							`${PAGE_RUNS} times after 3 warm-up fetches.`,
+						'',
+						'| page | median ms | p95 ms | max ms | size |',
+						'| --- | --- | --- | --- | --- |',
+						...pages.map((p) => `| ${p.name} | ${p.median} | ${p.p95} | ${p.max} | ${Math.round(p.bytes / 1024)} KB |`),
+						''
+					);
+					const month = pages.find((p) => p.budget);
+					if (month)
+						budgets.push({
+							name: 'PGlite: a month’s report page (ward), p95',
+							value: month.p95,
+							unit: 'ms',
+							budget: `≤ ${PAGE_BUDGET_MS} ms`,
+							pass: month.p95 <= PAGE_BUDGET_MS
+						});
+				}
 			} finally {
-				await store.close();
+				if (!closed) await store.close();
 				await s.dispose();
 			}
 		}
@@ -232,6 +261,54 @@ export async function run({ log }) {
 			"A 年度 report then reads the period's session rows and one row per household and child at its level, instead of joining every visit to its session, site, household and children."
 	);
 	return { markdown: md.join('\n'), budgets };
+}
+
+const PAGE_RUNS = Number(process.env.REPORT_BENCH_PAGE_RUNS ?? 20);
+
+/**
+ * @param {string} dataDir
+ * @param {{ program: string, site: string }} ids
+ * @param {(s: string) => void} log
+ */
+async function measurePages(dataDir, ids, log) {
+	const server = await startServer({ dataDir, demo: false });
+	try {
+		const password = 'bench-coordinator-pass-1';
+		server.admin(['staff', 'add', '--name', 'ベンチ 調整', '--role', 'coordinator', '--login', 'benchcoord', '--password', password]);
+		const login = await fetch(`${server.url}/centre/login`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: { origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ loginName: 'benchcoord', password }).toString()
+		});
+		const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+		if (!cookie) throw new Error(`sign-in failed: ${login.status}`);
+		const session = await fetch(`${server.url}/centre/reports?fy=2025&site=${ids.site}`, { headers: { cookie } });
+		const sessionId = (await session.text()).match(/session=([0-9a-f-]{36})/)?.[1];
+		const pages = [
+			{ name: 'ward, one month (利用状況 2025年11月)', path: '/centre/reports?fy=2025&month=2025-11', budget: true },
+			{ name: 'ward, 年度', path: '/centre/reports?fy=2025' },
+			{ name: 'にこにこ by site, 年度', path: `/centre/reports?fy=2025&program=${ids.program}` },
+			{ name: 'one site by session, 年度', path: `/centre/reports?fy=2025&site=${ids.site}` },
+			...(sessionId ? [{ name: 'one session and its visits', path: `/centre/reports?fy=2025&session=${sessionId}` }] : []),
+			{ name: '事業実績報告書, にこにこ, 2025年11月', path: `/centre/reports/monthly?program=${ids.program}&month=2025-11` }
+		];
+		const out = [];
+		for (const p of pages) {
+			let bytes = 0;
+			const r = await time(async () => {
+				const res = await fetch(server.url + p.path, { headers: { cookie } });
+				const body = await res.text();
+				if (res.status !== 200) throw new Error(`${p.path}: ${res.status}`);
+				bytes = body.length;
+			}, PAGE_RUNS);
+			log(`page ${p.name}: p95 ${r.p95} ms`);
+			out.push({ ...p, ...r, bytes });
+		}
+		return out;
+	} finally {
+		await server.stop();
+	}
 }
 
 /** @param {string} url */

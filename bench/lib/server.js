@@ -10,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * @param {{ env?: Record<string, string>, demo?: boolean }} [opts]
+ * @param {{ env?: Record<string, string>, demo?: boolean, dataDir?: string }} [opts]
  * @returns {Promise<{ url: string, dataDir: string, banner: string, enrollmentCode: string | null, admin: (args: string[]) => any, stop: () => Promise<void> }>}
  */
 export async function startServer(opts = {}) {
-	const dataDir = mkdtempSync(join(tmpdir(), 'hiroba-bench-'));
+	// A data folder given is one a benchmark filled beforehand; it is removed at stop all the same.
+	const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'hiroba-bench-'));
 	/** @type {Record<string, string | undefined>} */
 	const env = {
 		...process.env,

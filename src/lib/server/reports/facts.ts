@@ -27,13 +27,33 @@ export interface RefreshStats {
 	households: number;
 }
 
+/**
+ * Marks taken per transaction: a first refresh over a large store (or after a site changes
+ * program) runs as a series of bounded transactions, so tablets' pushes go on in between.
+ */
+const MARKS_PER_TRANSACTION = 2_000;
+
 /** Recount whatever changed since the last refresh. Cheap when nothing did. */
 export async function refreshReportFacts(store: Store): Promise<RefreshStats> {
-	const pending = await store.query('select 1 from report_dirty limit 1');
-	if (pending.rows.length === 0) return { sessions: 0, households: 0 };
+	const total: RefreshStats = { sessions: 0, households: 0 };
+	for (;;) {
+		const pending = await store.query('select 1 from report_dirty limit 1');
+		if (pending.rows.length === 0) return total;
+		const done = await refreshBatch(store);
+		total.sessions += done.sessions;
+		total.households += done.households;
+	}
+}
+
+async function refreshBatch(store: Store): Promise<RefreshStats> {
 	return store.transaction(async (tx) => {
 		await tx.query('select pg_advisory_xact_lock($1)', [REFRESH_LOCK]);
-		const dirty = await tx.query<{ kind: string; key: string }>('delete from report_dirty returning kind, key');
+		// Any batch will do: each recount reads the data as it is now, whatever marked it.
+		const dirty = await tx.query<{ kind: string; key: string }>(
+			`delete from report_dirty d using (select kind, key from report_dirty limit $1) x
+			 where d.kind = x.kind and d.key = x.key returning d.kind, d.key`,
+			[MARKS_PER_TRANSACTION]
+		);
 		const keys = (kind: string) => dirty.rows.filter((r) => r.kind === kind).map((r) => r.key);
 		const sessions = new Set(keys('e'));
 		const households = new Set(keys('h'));
