@@ -1,6 +1,7 @@
 /**
- * Does the hostile-network sync property bite? Plant each known sync bug in turn (a small edit of
- * the source), run the property against it, and say whether the property failed, as it must.
+ * Do the properties bite? Plant each known bug in turn (a small edit of the source): sync bugs
+ * against the hostile-network sync property, report-facts bugs against the property that holds the
+ * attendance facts equal to the count from the visits; say whether the property failed, as it must.
  *
  *   npm run mutants                 # every planted bug, 200 runs each, PGlite
  *   npm run mutants -- replay 300   # one bug, 300 runs
@@ -13,7 +14,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './lib/build.js';
 
-/** @typedef {{ name: string, what: string, file: string, from: string, to: string }} Edit */
+/**
+ * A mutant's first edit may name the property that must catch it (`spec`, default the sync chaos
+ * property) and how many runs it gets there (`runs`, default the command line's).
+ * @typedef {{ name: string, what: string, file: string, from: string, to: string, spec?: string, runs?: number }} Edit
+ */
 /** @type {Array<[Edit, ...Edit[]]>} */
 const MUTANTS = [
 	[
@@ -78,7 +83,65 @@ const MUTANTS = [
 			from: 'if (acked.length === batch.length && inRange === batch.length)',
 			to: 'if (inRange === batch.length)'
 		}
-	]
+	],
+	...[
+		[
+			'facts-child-birth',
+			'a child’s corrected birth month does not recount the sessions it came to (延べ by band goes stale)',
+			'src/lib/server/reports/facts.ts',
+			'if (children.length > 0) {',
+			'if (children.length < 0) {'
+		],
+		[
+			'facts-card-only',
+			'a visit that names only a card is not counted with its household',
+			'src/lib/server/reports/facts.ts',
+			'		from hh join visits v on v.card_code = hh.card_code and v.household_id is null',
+			'		from hh join visits v on v.card_code = hh.card_code and v.household_id is null and false'
+		],
+		[
+			'facts-fiscal-first',
+			'a household’s first visit in the 年度 is taken across years (年度内初回 lost)',
+			'src/lib/server/reports/facts.ts',
+			'min(m.first_date) over (partition by m.lvl, m.key, m.hid, m.fy)',
+			'min(m.first_date) over (partition by m.lvl, m.key, m.hid)'
+		],
+		[
+			'facts-site-program',
+			'a site moved to another program is not recounted',
+			'src/lib/server/reports/facts.ts',
+			'if (sites.length > 0) {',
+			'if (sites.length < 0) {'
+		],
+		[
+			'facts-session-households',
+			'a session moved, rained off or deleted does not recount its families',
+			'src/lib/server/reports/facts.ts',
+			'for (const row of r.rows) households.add(row.id);\n\t\t}\n\t\tconst cards',
+			'}\n\t\tconst cards'
+		],
+		[
+			'facts-undone-visit',
+			'an undone visit still counts in 延べ',
+			'src/lib/server/reports/facts.ts',
+			'where v.session_id = any($1::uuid[]) and not v.deleted',
+			'where v.session_id = any($1::uuid[])'
+		],
+		[
+			'facts-union-firsts',
+			'across a consultant’s sites, who is new is judged from the period’s rows only',
+			'src/lib/server/reports/attendance.ts',
+			'r.key = any(${keys}::uuid[]) and length(r.period) = 4',
+			'r.key = any(${keys}::uuid[]) and r.period = ${fy}::text'
+		],
+		[
+			'facts-totals-left',
+			'the month-by-month totals are not recounted for a month a family no longer counts in',
+			'src/lib/server/reports/facts.ts',
+			'return [...before, ...(await groupsOf(tx, ids))];',
+			'return await groupsOf(tx, ids);'
+		]
+	].map(([name, what, file, from, to]) => /** @type {[Edit]} */ ([{ name, what, file, from, to, spec: 'src/lib/server/reports/facts.spec.ts', runs: 30 }]))
 ];
 
 const [only, runsArg] = process.argv.slice(2);
@@ -114,9 +177,11 @@ for (const edits of chosen) {
 		}
 		const started = Date.now();
 		/** @type {NodeJS.ProcessEnv} */
-		const env = { ...process.env, HIROBA_PROPERTY_RUNS: String(runs) };
+		const own = edits[0].runs ?? runs;
+		const env = { ...process.env, HIROBA_PROPERTY_RUNS: String(runs), FACTS_RUNS: String(own), FACTS_NO_SHRINK: '1' };
 		delete env.TEST_DATABASE_URL;
-		const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'unit', 'src/lib/client/sync/chaos.spec.ts'], {
+		const spec = edits[0].spec ?? 'src/lib/client/sync/chaos.spec.ts';
+		const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'unit', spec], {
 			cwd: ROOT,
 			env,
 			encoding: 'utf8'
@@ -124,12 +189,12 @@ for (const edits of chosen) {
 		const out = `${r.stdout}\n${r.stderr}`;
 		const after = out.match(/Property failed after (\d+) tests/);
 		const caught = r.status !== 0 && after !== null;
-		results.push({ name, what: edits[0].what, caught, after: after ? Number(after[1]) : null, seconds: Math.round((Date.now() - started) / 1000) });
+		results.push({ name, what: edits[0].what, caught, after: after ? Number(after[1]) : null, of: own, seconds: Math.round((Date.now() - started) / 1000) });
 		console.log(`${caught ? 'caught  ' : 'SURVIVED'} ${name}${after ? ` (failed after ${after[1]} runs)` : ''}`);
 	} finally {
 		restore();
 	}
 }
 console.log('\n| planted bug | caught | after runs |\n| --- | --- | --- |');
-for (const r of results) console.log(`| ${r.name}: ${r.what} | ${r.caught ? 'yes' : '**no**'} | ${r.after ?? '—'} of ${runs} |`);
+for (const r of results) console.log(`| ${r.name}: ${r.what} | ${r.caught ? 'yes' : '**no**'} | ${r.after ?? '—'} of ${r.of} |`);
 process.exit(results.every((r) => r.caught) ? 0 : 1);
