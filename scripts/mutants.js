@@ -89,8 +89,8 @@ const MUTANTS = [
 			'facts-child-birth',
 			'a child’s corrected birth month does not recount the sessions it came to (延べ by band goes stale)',
 			'src/lib/server/reports/facts.ts',
-			'if (children.length > 0) {',
-			'if (children.length < 0) {'
+			"where v.data->'childIds' ? c.id::text and v.session_id is not null",
+			"where v.data->'childIds' ? c.id::text and v.session_id is null"
 		],
 		[
 			'facts-card-only',
@@ -110,15 +110,15 @@ const MUTANTS = [
 			'facts-site-program',
 			'a site moved to another program is not recounted',
 			'src/lib/server/reports/facts.ts',
-			'if (sites.length > 0) {',
-			'if (sites.length < 0) {'
+			"insert into report_dirty (kind, key) select 'S', s.id::text from d join sessions s on s.site_id = d.key::uuid",
+			"insert into report_dirty (kind, key) select 'S', s.id::text from d join sessions s on s.site_id = d.key::uuid and false"
 		],
 		[
 			'facts-session-households',
 			'a session moved, rained off or deleted does not recount its families',
 			'src/lib/server/reports/facts.ts',
-			'for (const row of r.rows) households.add(row.id);\n\t\t}\n\t\tconst cards',
-			'}\n\t\tconst cards'
+			"\t select 'h', coalesce(v.household_id, h.id)::text\n\t from d join visits v on v.session_id = d.key::uuid",
+			"\t select 'h', coalesce(v.household_id, h.id)::text\n\t from d join visits v on v.session_id = d.key::uuid and false"
 		],
 		[
 			'facts-undone-visit',
@@ -176,8 +176,8 @@ for (const edits of chosen) {
 			writeFileSync(path, current.replace(e.from, e.to));
 		}
 		const started = Date.now();
-		/** @type {NodeJS.ProcessEnv} */
 		const own = edits[0].runs ?? runs;
+		/** @type {NodeJS.ProcessEnv} */
 		const env = { ...process.env, HIROBA_PROPERTY_RUNS: String(runs), FACTS_RUNS: String(own), FACTS_NO_SHRINK: '1' };
 		delete env.TEST_DATABASE_URL;
 		const spec = edits[0].spec ?? 'src/lib/client/sync/chaos.spec.ts';

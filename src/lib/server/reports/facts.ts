@@ -31,7 +31,7 @@ export interface RefreshStats {
  * Marks taken per transaction: a first refresh over a large store (or after a site changes
  * program) runs as a series of bounded transactions, so tablets' pushes go on in between.
  */
-const MARKS_PER_TRANSACTION = 2_000;
+const MARKS_PER_TRANSACTION = 5_000;
 
 /** Recount whatever changed since the last refresh. Cheap when nothing did. */
 export async function refreshReportFacts(store: Store): Promise<RefreshStats> {
@@ -45,57 +45,48 @@ export async function refreshReportFacts(store: Store): Promise<RefreshStats> {
 	}
 }
 
+/**
+ * Marks that reach further, turned into the sessions and households they reach (each statement
+ * takes away exactly the marks it turns): a site's every session; a session's own row and its
+ * families; a card's household; the sessions a child came to (its birth month sets its band there).
+ */
+const EXPAND_MARKS = [
+	`with d as (delete from report_dirty where kind = 'T' returning key)
+	 insert into report_dirty (kind, key) select 'S', s.id::text from d join sessions s on s.site_id = d.key::uuid on conflict do nothing`,
+	`with d as (delete from report_dirty where kind = 'S' returning key)
+	 insert into report_dirty (kind, key)
+	 select 'e', key from d
+	 union
+	 select 'h', coalesce(v.household_id, h.id)::text
+	 from d join visits v on v.session_id = d.key::uuid
+	 left join households h on v.household_id is null and h.card_code = v.card_code
+	 where coalesce(v.household_id, h.id) is not null
+	 on conflict do nothing`,
+	`with d as (delete from report_dirty where kind = 'k' returning key)
+	 insert into report_dirty (kind, key) select 'h', h.id::text from d join households h on h.card_code = d.key on conflict do nothing`,
+	`with d as (delete from report_dirty where kind = 'C' returning key)
+	 insert into report_dirty (kind, key)
+	 select distinct 'e', v.session_id::text
+	 from d join children c on c.id = d.key::uuid
+	 join households h on h.id = c.household_id
+	 join visits v on v.household_id = h.id or (v.household_id is null and v.card_code = h.card_code)
+	 where v.data->'childIds' ? c.id::text and v.session_id is not null
+	 on conflict do nothing`
+];
+
 async function refreshBatch(store: Store): Promise<RefreshStats> {
 	return store.transaction(async (tx) => {
 		await tx.query('select pg_advisory_xact_lock($1)', [REFRESH_LOCK]);
-		// Any batch will do: each recount reads the data as it is now, whatever marked it.
+		for (const sql of EXPAND_MARKS) await tx.query(sql);
+		// Then sessions and households, a batch at a time, each once however many marks reached it.
 		const dirty = await tx.query<{ kind: string; key: string }>(
-			`delete from report_dirty d using (select kind, key from report_dirty limit $1) x
+			`delete from report_dirty d using (select kind, key from report_dirty where kind in ('e', 'h') limit $1) x
 			 where d.kind = x.kind and d.key = x.key returning d.kind, d.key`,
 			[MARKS_PER_TRANSACTION]
 		);
-		const keys = (kind: string) => dirty.rows.filter((r) => r.kind === kind).map((r) => r.key);
-		const sessions = new Set(keys('e'));
-		const households = new Set(keys('h'));
-		const changedSessions = new Set(keys('S'));
-
-		const sites = keys('T');
-		if (sites.length > 0) {
-			const r = await tx.query<{ id: string }>('select id::text as id from sessions where site_id = any($1::uuid[])', [sites]);
-			for (const row of r.rows) changedSessions.add(row.id);
-		}
-		if (changedSessions.size > 0) {
-			const ids = [...changedSessions];
-			for (const id of ids) sessions.add(id);
-			const r = await tx.query<{ id: string }>(
-				`select distinct coalesce(v.household_id, h.id)::text as id
-				 from visits v left join households h on v.household_id is null and h.card_code = v.card_code
-				 where v.session_id = any($1::uuid[]) and coalesce(v.household_id, h.id) is not null`,
-				[ids]
-			);
-			for (const row of r.rows) households.add(row.id);
-		}
-		const cards = keys('k');
-		if (cards.length > 0) {
-			const r = await tx.query<{ id: string }>('select id::text as id from households where card_code = any($1::text[])', [cards]);
-			for (const row of r.rows) households.add(row.id);
-		}
-		const children = keys('C');
-		if (children.length > 0) {
-			// The sessions a child came to (its birth month sets its band there): its family's visits.
-			const r = await tx.query<{ id: string }>(
-				`select distinct v.session_id::text as id
-				 from children c join households h on h.id = c.household_id
-				 join visits v on v.household_id = h.id or (v.household_id is null and v.card_code = h.card_code)
-				 where c.id = any($1::uuid[]) and v.data->'childIds' ? c.id::text and v.session_id is not null`,
-				[children]
-			);
-			for (const row of r.rows) sessions.add(row.id);
-		}
-
-		const sessionIds = [...sessions];
+		const sessionIds = dirty.rows.filter((r) => r.kind === 'e').map((r) => r.key);
+		const householdIds = dirty.rows.filter((r) => r.kind === 'h').map((r) => r.key);
 		for (let i = 0; i < sessionIds.length; i += SESSION_CHUNK) await recountSessions(tx, sessionIds.slice(i, i + SESSION_CHUNK));
-		const householdIds = [...households];
 		const groups = new Set<string>();
 		for (let i = 0; i < householdIds.length; i += HOUSEHOLD_CHUNK) {
 			for (const g of await recountHouseholds(tx, householdIds.slice(i, i + HOUSEHOLD_CHUNK))) groups.add(g);
