@@ -8,7 +8,15 @@ import type { StaffUser } from '../auth/staff-sessions';
 import { audit } from '../auth/devices';
 import type { Store } from '../db/store';
 import { siteScope, type SiteScope } from '../consultations/scope';
-import { attendance, attendanceBreakdown, attendanceTrend, type AttendanceCounts, type AttendanceGroup, type BreakdownBy } from './attendance';
+import {
+	attendance,
+	attendanceBreakdown,
+	attendanceTrend,
+	type AttendanceCounts,
+	type GroupCounts,
+	type AttendanceGroup,
+	type BreakdownBy
+} from './attendance';
 import { exportBody, type Column, type ExportFormat, type ExportTable } from './export';
 import { listVisits, type VisitRow } from './visits';
 import { reportOptions, resolveReport, type ReportOptions, type ResolvedReport } from './report-filter';
@@ -86,8 +94,8 @@ export function periodLabel(r: ResolvedReport): string {
 }
 
 /** The count columns of a row of counts, the same at every level. */
-function countColumns<R>(counts: (r: R) => AttendanceCounts, withSessions: boolean): Column<R>[] {
-	const num = (header: string, value: (c: AttendanceCounts) => number): Column<R> => ({ header, kind: 'number', value: (r) => value(counts(r)) });
+function countColumns<R>(counts: (r: R) => GroupCounts, withSessions: boolean): Column<R>[] {
+	const num = (header: string, value: (c: GroupCounts) => number): Column<R> => ({ header, kind: 'number', value: (r) => value(counts(r)) });
 	return [
 		...(withSessions
 			? [

@@ -62,12 +62,19 @@ const SCOPED_SESSIONS = `
 	  and ($2::uuid is null or st.program_id = $2::uuid)
 	  and ($3::uuid is null or s.site_id = $3::uuid)`;
 
+/**
+ * The visits of some sessions with their households resolved (by id, or by the card a visit names
+ * alone). Per session and per visit by index, so that a site's or a day's visits never cost a scan
+ * of every visit and household in the ward.
+ */
 const RESOLVED_VISITS = (sessions: string) => `
-	select v.id, ss.id as sid, ss.d, v.data, v.data->>'method' = 'walkin' as walkin, coalesce(hk.id, h.id) as hid
-	from visits v join (${sessions}) ss on ss.id = v.session_id
-	left join households hk on hk.id = v.household_id
-	left join households h on v.household_id is null and v.card_code is not null and h.card_code = v.card_code
-	where not v.deleted`;
+	select v.id, ss.id as sid, ss.d, v.data, v.data->>'method' = 'walkin' as walkin,
+	       coalesce((select hk.id from households hk where hk.id = v.household_id),
+	                (select h.id from households h where v.household_id is null and v.card_code is not null and h.card_code = v.card_code)) as hid
+	from (${sessions}) ss cross join lateral (select * from visits v where v.session_id = ss.id and not v.deleted) v`;
+
+/** A child's birth month, by index (null for a child not known here). */
+const BIRTH_YM = `(select c.data->>'birthYm' from children c where c.id = cid.id::uuid and not c.deleted)`;
 
 /** The period's sessions: the scope, the dates, and the one session when one is asked for. */
 const PERIOD_SESSIONS = `${SCOPED_SESSIONS} and s.session_date between $4 and $5 and ($6::uuid is null or s.id = $6::uuid)`;
@@ -148,16 +155,22 @@ const FIRSTS_AT_SITES = (household: string, fy: string, lvl = '$1', keys = '$2')
 function factQueries(target: { lvl: 1 | 2; key: string } | { lvl: 0; keys: string[] }) {
 	const kind = (firstInFy: string, firstEver: string) =>
 		`case when ${firstEver} >= $3::text then 'first' when ${firstInFy} >= $3::text then 'year' else 'returning' end`;
-	if (target.lvl !== 0) {
+	const single = target.lvl !== 0 ? target.key : target.keys.length === 1 ? target.keys[0]! : null;
+	if (single !== null) {
 		return {
-			params: [target.lvl, [target.key]],
+			params: [target.lvl, [single]],
+			extra: (): string[] => [],
 			households: `select area, town, heard, ${kind('first_in_fy', 'first_ever')} as kind, count(*)::int as n
 				from report_households where lvl = $1 and key = any($2::uuid[]) and period = $4 group by 1, 2, 3, 4`,
-			children: `select band, count(*)::int as n from report_children where lvl = $1 and key = any($2::uuid[]) and period = $3 group by band`
+			// Its children by band, kept counted per period.
+			children: `select b.band, b.n from report_period_totals t
+				cross join lateral (values ${[...AGE_BANDS.map((b) => `('${b}', t.c_${b})`), '(null, t.c_unknown)'].join(', ')}) as b(band, n)
+				where t.lvl = $1 and t.key = any($2::uuid[]) and t.period = $3`
 		};
 	}
 	return {
-		params: [0, target.keys],
+		params: [0, target.lvl === 0 ? target.keys : []],
+		extra: (fy: string) => [fy],
 		// A household's first visit ever, or in the 年度, at any of the sites may lie outside the
 		// period (at a site it did not visit in it): read from its 年度 rows at every one of them.
 		households: `select area, town, heard, ${kind('fi', 'fe')} as kind, count(*)::int as n from (
@@ -205,12 +218,7 @@ async function attendanceFromFacts(db: Queryable, scope: SiteScope, filter: Atte
 	const [sessions, totals, households, children] = await Promise.all([
 		sessionCounts(db, scope, filter, today),
 		db.query<SessionTotalsRow>(SESSION_TOTALS, filterParams(scope, filter)),
-		db.query<AreaRow & { kind: KindRow['kind'] }>(q.households, [
-			...q.params,
-			filter.from,
-			period,
-			...(target.lvl === 0 ? [String(fiscalYear(filter.from))] : [])
-		]),
+		db.query<AreaRow & { kind: KindRow['kind'] }>(q.households, [...q.params, filter.from, period, ...q.extra(String(fiscalYear(filter.from)))]),
 		db.query<BandRow>(q.children, [...q.params, period])
 	]);
 	const { totals: t, bands } = totalsOf(totals.rows[0]!);
@@ -256,9 +264,8 @@ export async function attendanceFromVisits(
 		// 延べ children of registered families, by band at the session date.
 		db.query<{ band: AgeBand | null; n: number }>(
 			`${visits}
-			 select hiroba_age_band(c.data->>'birthYm', pv.d) as band, count(*)::int as n
+			 select hiroba_age_band(${BIRTH_YM}, pv.d) as band, count(*)::int as n
 			 from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
-			 left join children c on c.id = cid.id::uuid and not c.deleted
 			 where not pv.walkin
 			 group by 1`,
 			params
@@ -267,9 +274,8 @@ export async function attendanceFromVisits(
 		db.query<{ band: AgeBand | null; n: number }>(
 			`${visits}
 			 select band, count(*)::int as n from (
-			   select distinct on (cid.id) cid.id, hiroba_age_band(c.data->>'birthYm', pv.d) as band
+			   select distinct on (cid.id) cid.id, hiroba_age_band(${BIRTH_YM}, pv.d) as band
 			   from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
-			   left join children c on c.id = cid.id::uuid and not c.deleted
 			   where not pv.walkin and pv.hid is not null
 			   order by cid.id, pv.d
 			 ) first_visits group by band`,
@@ -364,6 +370,17 @@ function assemble(s: SessionCounts, t: Totals, bands: BandRow[], firstBands: Ban
 	};
 }
 
+/** The counts of one row of a drill-down: all but the 町丁 list and how families heard. */
+export type GroupCounts = Omit<AttendanceCounts, 'area' | 'heardFrom'> & { area: { ward: number; outside: number } };
+
+export const groupCounts = (c: AttendanceCounts): GroupCounts => ({
+	sessions: c.sessions,
+	visits: c.visits,
+	distinct: c.distinct,
+	newness: c.newness,
+	area: { ward: c.area.ward, outside: c.area.outside }
+});
+
 /** One row of a drill-down: a program, a site or a session of the period, with its counts. */
 export interface AttendanceGroup {
 	/** The program's, site's or session's id. */
@@ -373,7 +390,7 @@ export interface AttendanceGroup {
 	date?: IsoDate;
 	status?: string;
 	programId?: string;
-	counts: AttendanceCounts;
+	counts: GroupCounts;
 }
 
 export type BreakdownBy = 'program' | 'site' | 'session';
@@ -407,7 +424,7 @@ export async function attendanceBreakdown(db: Store, scope: SiteScope, filter: A
 	}
 	if (by === 'session') {
 		const counts = await sessionsFromVisits(db, scope, filter, today);
-		return groups.map((g) => ({ key: g.key, label: g.label, date: g.date!, status: g.status!, counts: counts.get(g.key)! }));
+		return groups.map((g) => ({ key: g.key, label: g.label, date: g.date!, status: g.status!, counts: groupCounts(counts.get(g.key)!) }));
 	}
 	const out: AttendanceGroup[] = [];
 	for (const g of groups) {
@@ -422,7 +439,7 @@ export async function attendanceBreakdown(db: Store, scope: SiteScope, filter: A
 			label: g.label,
 			...(g.date ? { date: g.date, status: g.status! } : {}),
 			...(g.program_id ? { programId: g.program_id } : {}),
-			counts: await attendance(db, scope, f, today)
+			counts: groupCounts(await attendance(db, scope, f, today))
 		});
 	}
 	return out;
@@ -449,18 +466,16 @@ async function sessionsFromVisits(db: Queryable, scope: SiteScope, filter: Atten
 		),
 		db.query<BandRow & { sid: string }>(
 			`${visits}
-			 select pv.sid::text as sid, hiroba_age_band(c.data->>'birthYm', pv.d) as band, count(*)::int as n
+			 select pv.sid::text as sid, hiroba_age_band(${BIRTH_YM}, pv.d) as band, count(*)::int as n
 			 from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
-			 left join children c on c.id = cid.id::uuid and not c.deleted
 			 where not pv.walkin group by 1, 2`,
 			params
 		),
 		db.query<BandRow & { sid: string }>(
 			`${visits}
 			 select sid, band, count(*)::int as n from (
-			   select distinct pv.sid::text as sid, cid.id, hiroba_age_band(c.data->>'birthYm', pv.d) as band
+			   select distinct pv.sid::text as sid, cid.id, hiroba_age_band(${BIRTH_YM}, pv.d) as band
 			   from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
-			   left join children c on c.id = cid.id::uuid and not c.deleted
 			   where not pv.walkin and pv.hid is not null
 			 ) x group by 1, 2`,
 			params
@@ -520,11 +535,14 @@ async function groupedFromFacts(
 	by: 'program' | 'site',
 	keys: string[],
 	today: IsoDate
-): Promise<Map<string, AttendanceCounts>> {
+): Promise<Map<string, GroupCounts>> {
 	const col = by === 'program' ? 'program_id' : 'site_id';
-	const lvl = by === 'program' ? 1 : 0;
 	const params = filterParams(scope, filter);
-	const [sessions, totals, households, children] = await Promise.all([
+	type TotalsRow = { key: string; households: number; first_ever: number; first_this_year: number; again: number; ward: number; outside: number } & Record<
+		`c_${BandKey}`,
+		number
+	>;
+	const [sessions, totals, kept] = await Promise.all([
 		db.query<SessionCounts & { key: string }>(
 			`select (case when $8 = 'program' then st.program_id else s.site_id end)::text as key,
 			        count(*) filter (where s.status in ('open', 'closed'))::int as held,
@@ -538,35 +556,33 @@ async function groupedFromFacts(
 			[...params, today, by]
 		),
 		db.query<SessionTotalsRow & { key: string }>(`${SESSION_TOTALS.replace('select ', `select r.${col}::text as key, `)} group by r.${col}`, params),
-		db.query<AreaRow & { key: string; kind: KindRow['kind'] }>(
-			`select key::text as key, area, town, heard,
-			        case when first_ever >= $3::text then 'first' when first_in_fy >= $3::text then 'year' else 'returning' end as kind, count(*)::int as n
-			 from report_households where lvl = $1 and key = any($2::uuid[]) and period = $4 group by 1, 2, 3, 4, 5`,
-			[lvl, keys, filter.from, period]
-		),
-		db.query<BandRow & { key: string }>(
-			`select key::text as key, band, count(*)::int as n from report_children where lvl = $1 and key = any($2::uuid[]) and period = $3 group by 1, 2`,
-			[lvl, keys, period]
-		)
+		db.query<TotalsRow>(`select * from report_period_totals where lvl = $1 and key = any($2::uuid[]) and period = $3`, [by === 'program' ? 1 : 0, keys, period])
 	]);
 	const zeroSessions: SessionCounts = { held: 0, cancelled: 0, not_opened: 0, upcoming: 0 };
-	const out = new Map<string, AttendanceCounts>();
+	const out = new Map<string, GroupCounts>();
 	for (const key of keys) {
 		const { totals: t, bands } = totalsOf(totals.rows.find((r) => (r.key as unknown as string) === key) ?? {});
-		const hh = households.rows.filter((r) => r.key === key);
-		const kinds = new Map<KindRow['kind'], number>();
-		for (const r of hh) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + r.n);
-		out.set(
-			key,
-			assemble(
-				sessions.rows.find((r) => r.key === key) ?? zeroSessions,
-				t,
-				bands,
-				children.rows.filter((r) => r.key === key),
-				hh,
-				[...kinds].map(([kind, n]) => ({ kind, n }))
-			)
+		const k = kept.rows.find((r) => r.key === key);
+		const c = assemble(
+			sessions.rows.find((r) => r.key === key) ?? zeroSessions,
+			t,
+			bands,
+			k ? [...AGE_BANDS.map((b) => ({ band: b, n: k[`c_${b}`] })), { band: null, n: k.c_unknown }] : [],
+			k
+				? [
+						{ area: 'ward', town: null, heard: null, n: k.ward },
+						{ area: 'outside', town: null, heard: null, n: k.outside }
+					]
+				: [],
+			k
+				? [
+						{ kind: 'first', n: k.first_ever },
+						{ kind: 'year', n: k.first_this_year },
+						{ kind: 'returning', n: k.again }
+					]
+				: []
 		);
+		out.set(key, groupCounts(c));
 	}
 	return out;
 }

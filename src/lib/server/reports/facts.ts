@@ -217,15 +217,29 @@ async function recountTotals(tx: Queryable, groups: string[]): Promise<void> {
 	await tx.query(`delete from report_period_totals t using ${g} where t.lvl = g.lvl and t.key = g.key and t.period = g.period`, params);
 	// A period starts on the 1st of its month, or on 1 April for a 年度.
 	await tx.query(
-		`insert into report_period_totals (lvl, key, period, households, first_ever, first_this_year, again)
-		 select h.lvl, h.key, h.period, count(*)::int,
-		        count(*) filter (where h.first_ever >= ps.start)::int,
-		        count(*) filter (where h.first_ever < ps.start and h.first_in_fy >= ps.start)::int,
-		        count(*) filter (where h.first_in_fy < ps.start)::int
-		 from ${g}
-		 cross join lateral (select case when length(g.period) = 4 then g.period || '-04-01' else g.period || '-01' end as start) as ps
-		 join report_households h on h.lvl = g.lvl and h.key = g.key and h.period = g.period
-		 group by h.lvl, h.key, h.period`,
+		`with hh as (
+		   select h.lvl, h.key, h.period, count(*)::int as households,
+		          count(*) filter (where h.first_ever >= ps.start)::int as first_ever,
+		          count(*) filter (where h.first_ever < ps.start and h.first_in_fy >= ps.start)::int as first_this_year,
+		          count(*) filter (where h.first_in_fy < ps.start)::int as again,
+		          count(*) filter (where h.area = 'ward')::int as ward,
+		          count(*) filter (where h.area is distinct from 'ward')::int as outside
+		   from ${g}
+		   cross join lateral (select case when length(g.period) = 4 then g.period || '-04-01' else g.period || '-01' end as start) as ps
+		   join report_households h on h.lvl = g.lvl and h.key = g.key and h.period = g.period
+		   group by h.lvl, h.key, h.period
+		 ),
+		 cc as (
+		   select c.lvl, c.key, c.period, ${BANDS.map((b) => `count(*) filter (where c.band = '${b}')::int as c_${b}`).join(', ')},
+		          count(*) filter (where c.band is null)::int as c_unknown
+		   from ${g} join report_children c on c.lvl = g.lvl and c.key = g.key and c.period = g.period
+		   group by c.lvl, c.key, c.period
+		 )
+		 insert into report_period_totals (lvl, key, period, households, first_ever, first_this_year, again, ward, outside,
+		   ${BANDS.map((b) => `c_${b}`).join(', ')}, c_unknown)
+		 select hh.lvl, hh.key, hh.period, hh.households, hh.first_ever, hh.first_this_year, hh.again, hh.ward, hh.outside,
+		        ${BANDS.map((b) => `coalesce(cc.c_${b}, 0)`).join(', ')}, coalesce(cc.c_unknown, 0)
+		 from hh left join cc on cc.lvl = hh.lvl and cc.key = hh.key and cc.period = hh.period`,
 		params
 	);
 }

@@ -27,7 +27,7 @@ import type { Queryable, Store } from '../db/store';
 import type { StaffUser } from '../auth/staff-sessions';
 import { audit } from '../auth/devices';
 import type { SiteScope } from '../consultations/scope';
-import { attendance, attendanceBreakdown, type AttendanceCounts, type BandCounts } from './attendance';
+import { attendance, attendanceBreakdown, type AttendanceCounts, type GroupCounts, type BandCounts } from './attendance';
 import { consultationMonth, type MonthConsultations } from './consultations';
 import { fieldsOf, parseFields } from '../forms';
 import { exportBody, type Column, type ExportFormat, type ExportTable } from './export';
@@ -119,7 +119,7 @@ async function newRegistrations(db: Queryable, scope: SiteScope, programId: stri
 	return new Map(r.rows.map((x) => [x.site_id, x.n]));
 }
 
-function row(key: string, label: string, c: AttendanceCounts, days: { held: number; cancelled: number }, newHouseholds: number): MonthlyRow {
+function row(key: string, label: string, c: GroupCounts, days: { held: number; cancelled: number }, newHouseholds: number): MonthlyRow {
 	return {
 		key,
 		label,

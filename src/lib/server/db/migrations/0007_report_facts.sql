@@ -59,6 +59,8 @@ create table report_households (
 	primary key (lvl, key, period, household_id)
 );
 create index report_households_household on report_households (household_id);
+-- A household's 年度 rows at a level and key: its first visit there ever and in each 年度.
+create index report_households_years on report_households (household_id, lvl, key) where length(period) = 4;
 
 -- Each registered child that came in a period, at each level, with its band at its first visit in
 -- the period (null: the child is not known here, or its birth month is after the visit).
@@ -74,9 +76,10 @@ create table report_children (
 );
 create index report_children_household on report_children (household_id);
 
--- Per level, key and period: how many households came, and how many of them for the first time
--- ever (at that level), for the first time in the 年度, or again: the month-by-month trend reads 24
--- of these rows instead of every household's. Recounted for each group a refresh touches.
+-- Per level, key and period: how many households came, how many of them for the first time ever
+-- (at that level), for the first time in the 年度, or again, from the ward or outside it, and its
+-- children by band: the trend and the rows one level down read these instead of every household's
+-- and child's. Recounted for each group a refresh touches.
 create table report_period_totals (
 	lvl smallint not null,
 	key uuid not null,
@@ -85,6 +88,15 @@ create table report_period_totals (
 	first_ever integer not null,
 	first_this_year integer not null,
 	again integer not null,
+	ward integer not null,
+	outside integer not null,
+	-- children, each once, by band at their first visit in the period
+	c_age0 integer not null,
+	c_age1 integer not null,
+	c_age2 integer not null,
+	c_age3plus integer not null,
+	c_school integer not null,
+	c_unknown integer not null,
 	primary key (lvl, key, period)
 );
 
