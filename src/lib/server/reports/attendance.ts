@@ -65,16 +65,18 @@ const SCOPED_SESSIONS = `
 /**
  * The visits of some sessions with their households resolved (by id, or by the card a visit names
  * alone). Per session and per visit by index, so that a site's or a day's visits never cost a scan
- * of every visit and household in the ward.
+ * of every visit and household in the ward (`offset 0` and `limit 1` keep the planner from
+ * flattening these into hash joins over whole tables).
  */
 const RESOLVED_VISITS = (sessions: string) => `
-	select v.id, ss.id as sid, ss.d, v.data, v.data->>'method' = 'walkin' as walkin,
-	       coalesce((select hk.id from households hk where hk.id = v.household_id),
-	                (select h.id from households h where v.household_id is null and v.card_code is not null and h.card_code = v.card_code)) as hid
-	from (${sessions}) ss cross join lateral (select * from visits v where v.session_id = ss.id and not v.deleted) v`;
+	select v.id, ss.id as sid, ss.d, v.data, v.data->>'method' = 'walkin' as walkin, coalesce(hk.id, hc.id) as hid
+	from (${sessions}) ss
+	cross join lateral (select * from visits v where v.session_id = ss.id and not v.deleted offset 0) v
+	left join lateral (select hk.id from households hk where hk.id = v.household_id limit 1) hk on true
+	left join lateral (select h.id from households h where v.household_id is null and v.card_code is not null and h.card_code = v.card_code limit 1) hc on true`;
 
-/** A child's birth month, by index (null for a child not known here). */
-const BIRTH_YM = `(select c.data->>'birthYm' from children c where c.id = cid.id::uuid and not c.deleted)`;
+/** A child of a visit (`cid.id`) with its birth month, by index (none for a child not known here). */
+const CHILD_BIRTH = `left join lateral (select c.data->>'birthYm' as ym from children c where c.id = cid.id::uuid and not c.deleted limit 1) c on true`;
 
 /** The period's sessions: the scope, the dates, and the one session when one is asked for. */
 const PERIOD_SESSIONS = `${SCOPED_SESSIONS} and s.session_date between $4 and $5 and ($6::uuid is null or s.id = $6::uuid)`;
@@ -264,8 +266,9 @@ export async function attendanceFromVisits(
 		// 延べ children of registered families, by band at the session date.
 		db.query<{ band: AgeBand | null; n: number }>(
 			`${visits}
-			 select hiroba_age_band(${BIRTH_YM}, pv.d) as band, count(*)::int as n
+			 select hiroba_age_band(c.ym, pv.d) as band, count(*)::int as n
 			 from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
+			 ${CHILD_BIRTH}
 			 where not pv.walkin
 			 group by 1`,
 			params
@@ -274,8 +277,9 @@ export async function attendanceFromVisits(
 		db.query<{ band: AgeBand | null; n: number }>(
 			`${visits}
 			 select band, count(*)::int as n from (
-			   select distinct on (cid.id) cid.id, hiroba_age_band(${BIRTH_YM}, pv.d) as band
+			   select distinct on (cid.id) cid.id, hiroba_age_band(c.ym, pv.d) as band
 			   from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
+			 ${CHILD_BIRTH}
 			   where not pv.walkin and pv.hid is not null
 			   order by cid.id, pv.d
 			 ) first_visits group by band`,
@@ -466,16 +470,18 @@ async function sessionsFromVisits(db: Queryable, scope: SiteScope, filter: Atten
 		),
 		db.query<BandRow & { sid: string }>(
 			`${visits}
-			 select pv.sid::text as sid, hiroba_age_band(${BIRTH_YM}, pv.d) as band, count(*)::int as n
+			 select pv.sid::text as sid, hiroba_age_band(c.ym, pv.d) as band, count(*)::int as n
 			 from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
+			 ${CHILD_BIRTH}
 			 where not pv.walkin group by 1, 2`,
 			params
 		),
 		db.query<BandRow & { sid: string }>(
 			`${visits}
 			 select sid, band, count(*)::int as n from (
-			   select distinct pv.sid::text as sid, cid.id, hiroba_age_band(${BIRTH_YM}, pv.d) as band
+			   select distinct pv.sid::text as sid, cid.id, hiroba_age_band(c.ym, pv.d) as band
 			   from pv cross join lateral jsonb_array_elements_text(pv.data->'childIds') as cid(id)
+			 ${CHILD_BIRTH}
 			   where not pv.walkin and pv.hid is not null
 			 ) x group by 1, 2`,
 			params
