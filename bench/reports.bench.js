@@ -155,11 +155,17 @@ export async function run({ log }) {
 				const trend = await time(() => reports.attendanceTrend(store, all, { fiscalYear: 2025 }, TODAY), 5, 1);
 				const bySite = await time(() => reports.attendanceBreakdown(store, all, { ...FY, programId: ids.program }, 'site', TODAY), 5, 1);
 
-				// A morning's sync: 500 visits at 20 sites, then the refresh the next report makes.
+				// A morning's sync: 500 visits by 500 families at the last day's sessions, then the refresh the next report makes.
 				await store.exec(`
 					insert into visits (id, hlc, seq, data)
-					select gen_random_uuid(), '0', nextval('sync_seq'), v.data || jsonb_build_object('checkedInAt', '2026-03-31T01:30:00.000Z')
-					from (select data from visits where data->>'method' <> 'walkin' order by seq limit 500) v`);
+					select gen_random_uuid(), '0', nextval('sync_seq'),
+					       jsonb_build_object('sessionId', o.id, 'householdId', h.id, 'cardCode', h.card_code,
+					         'childIds', coalesce((select jsonb_agg(c.id) from children c where c.household_id = h.id), '[]'::jsonb),
+					         'walkInChildren', null, 'adults', 1, 'checkedInAt', o.d || 'T01:30:00.000Z', 'checkedOutAt', null, 'method', 'camera')
+					from generate_series(0, 499) as g
+					join (select id, session_date as d, row_number() over (order by id) - 1 as i, count(*) over () as n
+					      from sessions where status = 'closed' and session_date = (select max(session_date) from sessions where status = 'closed')) o on o.i = g % o.n
+					join (select id, card_code, row_number() over (order by id) - 1 as i from households) h on h.i = (g * 59) % ${SIZE.households}`);
 				t = performance.now();
 				const morning = await refreshReportFacts(store);
 				const morningMs = performance.now() - t;

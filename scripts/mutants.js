@@ -136,10 +136,10 @@ const MUTANTS = [
 		],
 		[
 			'facts-totals-left',
-			'the month-by-month totals are not recounted for a month a family no longer counts in',
+			'the kept totals are not moved down for the month or 年度 a family’s rows leave',
 			'src/lib/server/reports/facts.ts',
-			'return [...before, ...(await groupsOf(tx, ids))];',
-			'return await groupsOf(tx, ids);'
+			"\tawait addToTotals(tx, ids, -1);\n\tawait tx.query('delete from report_households",
+			"\tawait tx.query('delete from report_households"
 		]
 	].map(([name, what, file, from, to]) => /** @type {[Edit]} */ ([{ name, what, file, from, to, spec: 'src/lib/server/reports/facts.spec.ts', runs: 30 }]))
 ];

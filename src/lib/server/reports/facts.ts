@@ -87,11 +87,7 @@ async function refreshBatch(store: Store): Promise<RefreshStats> {
 		const sessionIds = dirty.rows.filter((r) => r.kind === 'e').map((r) => r.key);
 		const householdIds = dirty.rows.filter((r) => r.kind === 'h').map((r) => r.key);
 		for (let i = 0; i < sessionIds.length; i += SESSION_CHUNK) await recountSessions(tx, sessionIds.slice(i, i + SESSION_CHUNK));
-		const groups = new Set<string>();
-		for (let i = 0; i < householdIds.length; i += HOUSEHOLD_CHUNK) {
-			for (const g of await recountHouseholds(tx, householdIds.slice(i, i + HOUSEHOLD_CHUNK))) groups.add(g);
-		}
-		await recountTotals(tx, [...groups]);
+		for (let i = 0; i < householdIds.length; i += HOUSEHOLD_CHUNK) await recountHouseholds(tx, householdIds.slice(i, i + HOUSEHOLD_CHUNK));
 		return { sessions: sessionIds.length, households: householdIds.length };
 	});
 }
@@ -162,18 +158,13 @@ const HOUSEHOLD_VISITS = `
 		where l.key is not null
 	)`;
 
-/** The (level, key, period) groups the households' rows are in, as `lvl|key|period`. */
-async function groupsOf(tx: Queryable, ids: string[]): Promise<string[]> {
-	const r = await tx.query<{ g: string }>(
-		`select distinct lvl || '|' || key || '|' || period as g from report_households where household_id = any($1::uuid[])`,
-		[ids]
-	);
-	return r.rows.map((x) => x.g);
-}
-
-/** Recount the households' facts; returns the groups whose totals they may have changed. */
-async function recountHouseholds(tx: Queryable, ids: string[]): Promise<string[]> {
-	const before = await groupsOf(tx, ids);
+/**
+ * Recount the households' facts, and move the kept totals by the difference: their rows' share
+ * taken out before, put back after (so a refresh costs what the households touched, not the size
+ * of the ward's months).
+ */
+async function recountHouseholds(tx: Queryable, ids: string[]): Promise<void> {
+	await addToTotals(tx, ids, -1);
 	await tx.query('delete from report_households where household_id = any($1::uuid[])', [ids]);
 	await tx.query('delete from report_children where household_id = any($1::uuid[])', [ids]);
 	await tx.query(
@@ -205,16 +196,12 @@ async function recountHouseholds(tx: Queryable, ids: string[]): Promise<string[]
 		 on conflict do nothing`,
 		[ids]
 	);
-	return [...before, ...(await groupsOf(tx, ids))];
+	await addToTotals(tx, ids, 1);
 }
 
-/** Recount the totals of these groups (`lvl|key|period`) from their household rows. */
-async function recountTotals(tx: Queryable, groups: string[]): Promise<void> {
-	if (groups.length === 0) return;
-	const parts = groups.map((g) => g.split('|'));
-	const params = [parts.map((p) => Number(p[0])), parts.map((p) => p[1]), parts.map((p) => p[2])];
-	const g = `unnest($1::smallint[], $2::uuid[], $3::text[]) as g(lvl, key, period)`;
-	await tx.query(`delete from report_period_totals t using ${g} where t.lvl = g.lvl and t.key = g.key and t.period = g.period`, params);
+/** Add (`sign` 1) or take out (-1) these households' share of the totals of every group they are in. */
+async function addToTotals(tx: Queryable, ids: string[], sign: 1 | -1): Promise<void> {
+	const cols = ['households', 'first_ever', 'first_this_year', 'again', 'ward', 'outside', ...BANDS.map((b) => `c_${b}`), 'c_unknown'];
 	// A period starts on the 1st of its month, or on 1 April for a 年度.
 	await tx.query(
 		`with hh as (
@@ -224,22 +211,22 @@ async function recountTotals(tx: Queryable, groups: string[]): Promise<void> {
 		          count(*) filter (where h.first_in_fy < ps.start)::int as again,
 		          count(*) filter (where h.area = 'ward')::int as ward,
 		          count(*) filter (where h.area is distinct from 'ward')::int as outside
-		   from ${g}
-		   cross join lateral (select case when length(g.period) = 4 then g.period || '-04-01' else g.period || '-01' end as start) as ps
-		   join report_households h on h.lvl = g.lvl and h.key = g.key and h.period = g.period
+		   from report_households h
+		   cross join lateral (select case when length(h.period) = 4 then h.period || '-04-01' else h.period || '-01' end as start) as ps
+		   where h.household_id = any($1::uuid[])
 		   group by h.lvl, h.key, h.period
 		 ),
 		 cc as (
 		   select c.lvl, c.key, c.period, ${BANDS.map((b) => `count(*) filter (where c.band = '${b}')::int as c_${b}`).join(', ')},
 		          count(*) filter (where c.band is null)::int as c_unknown
-		   from ${g} join report_children c on c.lvl = g.lvl and c.key = g.key and c.period = g.period
+		   from report_children c where c.household_id = any($1::uuid[])
 		   group by c.lvl, c.key, c.period
 		 )
-		 insert into report_period_totals (lvl, key, period, households, first_ever, first_this_year, again, ward, outside,
-		   ${BANDS.map((b) => `c_${b}`).join(', ')}, c_unknown)
-		 select hh.lvl, hh.key, hh.period, hh.households, hh.first_ever, hh.first_this_year, hh.again, hh.ward, hh.outside,
-		        ${BANDS.map((b) => `coalesce(cc.c_${b}, 0)`).join(', ')}, coalesce(cc.c_unknown, 0)
-		 from hh left join cc on cc.lvl = hh.lvl and cc.key = hh.key and cc.period = hh.period`,
-		params
+		 insert into report_period_totals as t (lvl, key, period, ${cols.join(', ')})
+		 select hh.lvl, hh.key, hh.period, ${cols.map((c) => (c.startsWith('c_') ? `$2 * coalesce(cc.${c}, 0)` : `$2 * hh.${c}`)).join(', ')}
+		 from hh left join cc on cc.lvl = hh.lvl and cc.key = hh.key and cc.period = hh.period
+		 on conflict (lvl, key, period) do update set ${cols.map((c) => `${c} = t.${c} + excluded.${c}`).join(', ')}`,
+		[ids, sign]
 	);
+	if (sign === 1) await tx.query('delete from report_period_totals where households = 0');
 }

@@ -79,7 +79,7 @@ create index report_children_household on report_children (household_id);
 -- Per level, key and period: how many households came, how many of them for the first time ever
 -- (at that level), for the first time in the 年度, or again, from the ward or outside it, and its
 -- children by band: the trend and the rows one level down read these instead of every household's
--- and child's. Recounted for each group a refresh touches.
+-- and child's. Each refresh moves them by the difference its households make.
 create table report_period_totals (
 	lvl smallint not null,
 	key uuid not null,
