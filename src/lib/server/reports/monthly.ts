@@ -27,7 +27,7 @@ import type { Queryable, Store } from '../db/store';
 import type { StaffUser } from '../auth/staff-sessions';
 import { audit } from '../auth/devices';
 import type { SiteScope } from '../consultations/scope';
-import { attendance, attendanceBreakdown, type AttendanceCounts, type GroupCounts, type BandCounts } from './attendance';
+import { attendance, attendanceBreakdown, type GroupCounts, type BandCounts } from './attendance';
 import { consultationMonth, type MonthConsultations } from './consultations';
 import { fieldsOf, parseFields } from '../forms';
 import { exportBody, type Column, type ExportFormat, type ExportTable } from './export';
