@@ -61,12 +61,15 @@ function ident(name: string): string {
 }
 
 /**
- * Every table of the store but schema_migrations, parents before children (by foreign keys), so that
- * a restore can insert them in this order.
+ * Every table of the store but schema_migrations and the report facts (derived from the others,
+ * rebuilt after a restore), parents before children (by foreign keys), so that a restore can
+ * insert them in this order.
  */
 async function listTables(db: Queryable): Promise<string[]> {
 	const t = await db.query<{ name: string }>(
-		`select tablename as name from pg_tables where schemaname = current_schema() and tablename <> 'schema_migrations' order by tablename`
+		`select tablename as name from pg_tables
+		 where schemaname = current_schema() and tablename <> 'schema_migrations' and tablename not like 'report\\_%'
+		 order by tablename`
 	);
 	const fk = await db.query<{ child: string; parent: string }>(
 		`select c.relname as child, p.relname as parent
@@ -297,6 +300,9 @@ export async function restoreFrom(store: Store, file: string): Promise<RestoreSu
 			}
 			counts[table] = rows.length;
 		}
+		// The report facts are counted again from what was restored, at the next report.
+		await tx.query(`truncate report_sessions, report_households, report_children, report_period_totals, report_dirty`);
+		await tx.query(`insert into report_dirty (kind, key) select 'S', id::text from sessions`);
 
 		// The sync sequence moves only forward: past what it was, what the backup had seen, and every
 		// restored row, so no pull cursor ever points past a number that will be handed out again.
