@@ -55,7 +55,7 @@ const emptyBands = (): BandCounts => ({ age0: 0, age1: 0, age2: 0, age3plus: 0, 
  * to households. `$1` site scope (null: all), `$2` program, `$3` site.
  */
 const SCOPED_SESSIONS = `
-	select s.id, s.session_date as d, s.status
+	select s.id, s.session_date as d, s.status, s.site_id, st.program_id
 	from sessions s join sites st on st.id = s.site_id
 	where not s.deleted
 	  and ($1::uuid[] is null or s.site_id = any($1::uuid[]))
@@ -90,15 +90,17 @@ const filterParams = (scope: SiteScope, filter: AttendanceFilter) => [
 	filter.sessionId ?? null
 ];
 
+/** Sessions held, cancelled, never opened and still to come, of the period; grouped by `key` if given. */
+const SESSION_COUNTS = (key: string | null) => `
+	select ${key ? `${key}::text as key,` : ''}
+	       count(*) filter (where status in ('open', 'closed'))::int as held,
+	       count(*) filter (where status = 'cancelled')::int as cancelled,
+	       count(*) filter (where status = 'scheduled' and d < $7)::int as not_opened,
+	       count(*) filter (where status = 'scheduled' and d >= $7)::int as upcoming
+	from (${PERIOD_SESSIONS}) ps ${key ? `group by ${key}` : ''}`;
+
 async function sessionCounts(db: Queryable, scope: SiteScope, filter: AttendanceFilter, today: IsoDate): Promise<SessionCounts> {
-	const r = await db.query<SessionCounts>(
-		`select count(*) filter (where status in ('open', 'closed'))::int as held,
-		        count(*) filter (where status = 'cancelled')::int as cancelled,
-		        count(*) filter (where status = 'scheduled' and d < $7)::int as not_opened,
-		        count(*) filter (where status = 'scheduled' and d >= $7)::int as upcoming
-		 from (${PERIOD_SESSIONS}) ps`,
-		[...filterParams(scope, filter), today]
-	);
+	const r = await db.query<SessionCounts>(SESSION_COUNTS(null), [...filterParams(scope, filter), today]);
 	return r.rows[0]!;
 }
 
@@ -549,18 +551,7 @@ async function groupedFromFacts(
 		number
 	>;
 	const [sessions, totals, kept] = await Promise.all([
-		db.query<SessionCounts & { key: string }>(
-			`select (case when $8 = 'program' then st.program_id else s.site_id end)::text as key,
-			        count(*) filter (where s.status in ('open', 'closed'))::int as held,
-			        count(*) filter (where s.status = 'cancelled')::int as cancelled,
-			        count(*) filter (where s.status = 'scheduled' and s.session_date < $7)::int as not_opened,
-			        count(*) filter (where s.status = 'scheduled' and s.session_date >= $7)::int as upcoming
-			 from sessions s join sites st on st.id = s.site_id
-			 where not s.deleted and ($1::uuid[] is null or s.site_id = any($1::uuid[])) and ($2::uuid is null or st.program_id = $2::uuid)
-			   and ($3::uuid is null or s.site_id = $3::uuid) and s.session_date between $4 and $5 and ($6::uuid is null or s.id = $6::uuid)
-			 group by 1`,
-			[...params, today, by]
-		),
+		db.query<SessionCounts & { key: string }>(SESSION_COUNTS(col), [...params, today]),
 		db.query<SessionTotalsRow & { key: string }>(`${SESSION_TOTALS.replace('select ', `select r.${col}::text as key, `)} group by r.${col}`, params),
 		db.query<TotalsRow>(`select * from report_period_totals where lvl = $1 and key = any($2::uuid[]) and period = $3`, [by === 'program' ? 1 : 0, keys, period])
 	]);
