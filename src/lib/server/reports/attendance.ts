@@ -190,14 +190,15 @@ function factQueries(target: { lvl: 1 | 2; key: string } | { lvl: 0; keys: strin
 	};
 }
 
-/** 延べ of the period's sessions, from their rows. */
-const SESSION_TOTALS = `
-	select coalesce(sum(families), 0)::int as families, coalesce(sum(walk_ins), 0)::int as walk_ins, coalesce(sum(adults), 0)::int as adults,
+/** 延べ of the period's sessions, from their rows; grouped by `key` (named `as`) if given. */
+const SESSION_TOTALS = (key: string | null = null, as = 'key') => `
+	select ${key ? `${key} as ${as},` : ''} coalesce(sum(families), 0)::int as families, coalesce(sum(walk_ins), 0)::int as walk_ins, coalesce(sum(adults), 0)::int as adults,
 	       ${['age0', 'age1', 'age2', 'age3plus', 'school', 'unknown'].map((b) => `coalesce(sum(r_${b}), 0)::int as r_${b}`).join(', ')},
 	       ${AGE_BANDS.map((b) => `coalesce(sum(w_${b}), 0)::int as w_${b}`).join(', ')}
 	from report_sessions r
 	where ($1::uuid[] is null or r.site_id = any($1::uuid[])) and ($2::uuid is null or r.program_id = $2::uuid)
-	  and ($3::uuid is null or r.site_id = $3::uuid) and r.session_date between $4 and $5 and ($6::uuid is null or r.session_id = $6::uuid)`;
+	  and ($3::uuid is null or r.site_id = $3::uuid) and r.session_date between $4 and $5 and ($6::uuid is null or r.session_id = $6::uuid)
+	${key ? `group by 1` : ''}`;
 
 type SessionTotalsRow = Record<string, number>;
 
@@ -221,7 +222,7 @@ async function attendanceFromFacts(db: Queryable, scope: SiteScope, filter: Atte
 	const q = factQueries(target);
 	const [sessions, totals, households, children] = await Promise.all([
 		sessionCounts(db, scope, filter, today),
-		db.query<SessionTotalsRow>(SESSION_TOTALS, filterParams(scope, filter)),
+		db.query<SessionTotalsRow>(SESSION_TOTALS(), filterParams(scope, filter)),
 		db.query<AreaRow & { kind: KindRow['kind'] }>(q.households, [...q.params, filter.from, period, ...q.extra(String(fiscalYear(filter.from)))]),
 		db.query<BandRow>(q.children, [...q.params, period])
 	]);
@@ -552,7 +553,7 @@ async function groupedFromFacts(
 	>;
 	const [sessions, totals, kept] = await Promise.all([
 		db.query<SessionCounts & { key: string }>(SESSION_COUNTS(col), [...params, today]),
-		db.query<SessionTotalsRow & { key: string }>(`${SESSION_TOTALS.replace('select ', `select r.${col}::text as key, `)} group by r.${col}`, params),
+		db.query<SessionTotalsRow & { key: string }>(SESSION_TOTALS(`r.${col}::text`), params),
 		db.query<TotalsRow>(`select * from report_period_totals where lvl = $1 and key = any($2::uuid[]) and period = $3`, [by === 'program' ? 1 : 0, keys, period])
 	]);
 	const zeroSessions: SessionCounts = { held: 0, cancelled: 0, not_opened: 0, upcoming: 0 };
@@ -665,10 +666,7 @@ export async function attendanceTrend(
 		siteId: filter.siteId ?? null
 	};
 	const [totals, households] = await Promise.all([
-		db.query<SessionTotalsRow & { month: string }>(
-			`${SESSION_TOTALS.replace('select ', 'select substr(r.session_date, 1, 7) as month, ')} group by 1`,
-			filterParams(scope, whole)
-		),
+		db.query<SessionTotalsRow & { month: string }>(SESSION_TOTALS('substr(r.session_date, 1, 7)', 'month'), filterParams(scope, whole)),
 		db.query<{ period: string; households: number; first_ever: number; first_this_year: number; again: number }>(
 			`select period, households, first_ever, first_this_year, again from report_period_totals where lvl = $1 and key = $2::uuid and period = any($3::text[])`,
 			[target.lvl, key, [...current, ...previous]]
