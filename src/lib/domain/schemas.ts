@@ -170,6 +170,25 @@ export const topicData = z.strictObject({
 	active: z.boolean()
 });
 
+/** Hiragana (and the long-vowel mark, middle dot, spaces and digits) for a town's reading. */
+export const KANA_RE = /^[\u3041-\u309F\u30FC\u30FB 0-9]*$/u;
+/** Latin letters (with macrons), digits, spaces, hyphens and apostrophes for a town's romaji. */
+export const ROMAJI_RE = /^[A-Za-zĀāĪīŪūĒēŌō0-9 '\-]*$/u;
+
+/**
+ * A 町丁 of the ward, as the kiosk offers it to a family registering: reference data kept at the
+ * centre and sent to every tablet. Households keep the town's name (`householdData.town`), so a
+ * renamed or retired town leaves past registrations and reports as they were. A reading may be
+ * blank while the centre has not entered it yet.
+ */
+export const townData = z.strictObject({
+	nameJa: shortText(40).min(1),
+	kana: shortText(60).regex(KANA_RE, 'must be hiragana'),
+	romaji: shortText(60).regex(ROMAJI_RE, 'must be romaji'),
+	sort: z.int().min(0).max(100_000),
+	active: z.boolean()
+});
+
 export const STAFF_ROLES = ['consultant', 'coordinator', 'admin'] as const;
 export const staffRole = z.enum(STAFF_ROLES);
 
@@ -203,6 +222,7 @@ export type ChildData = z.infer<typeof childData>;
 export type VisitData = z.infer<typeof visitData>;
 export type ConsultationData = z.infer<typeof consultationData>;
 export type TopicData = z.infer<typeof topicData>;
+export type TownData = z.infer<typeof townData>;
 export type StaffData = z.infer<typeof staffData>;
 export type DeviceInfo = z.infer<typeof deviceInfo>;
 export type BandCounts = z.infer<typeof bandCounts>;

@@ -13,6 +13,7 @@ import {
 	siteData,
 	staffData,
 	topicData,
+	townData,
 	uuid,
 	visitData
 } from '$lib/domain/schemas';
@@ -27,7 +28,7 @@ export const DEFAULT_PULL_LIMIT = 1000;
 export const MAX_PULL_LIMIT = 5000;
 
 /** Every table that syncs, in the order a tablet applies a pulled page's rows (parents first). */
-export const SYNC_TABLES = ['programs', 'sites', 'sessions', 'topics', 'staff', 'households', 'children', 'visits', 'consultations'] as const;
+export const SYNC_TABLES = ['programs', 'sites', 'sessions', 'topics', 'towns', 'staff', 'households', 'children', 'visits', 'consultations'] as const;
 export type SyncTable = (typeof SYNC_TABLES)[number];
 
 /** Tables a tablet may write. The rest is reference data that only flows down. */
@@ -35,7 +36,7 @@ export const PUSHABLE_TABLES = ['sessions', 'households', 'children', 'visits', 
 export type PushableTable = (typeof PUSHABLE_TABLES)[number];
 
 /** Tables that flow down to tablets. Consultations never do: a tablet keeps only what it needs. */
-export const PULLED_TABLES = ['programs', 'sites', 'sessions', 'topics', 'staff', 'households', 'children', 'visits'] as const;
+export const PULLED_TABLES = ['programs', 'sites', 'sessions', 'topics', 'towns', 'staff', 'households', 'children', 'visits'] as const;
 
 export function isPushable(table: SyncTable): table is PushableTable {
 	return (PUSHABLE_TABLES as readonly string[]).includes(table);
@@ -46,6 +47,7 @@ export const TABLE_SCHEMAS = {
 	sites: siteData,
 	sessions: sessionData,
 	topics: topicData,
+	towns: townData,
 	staff: staffData,
 	households: householdData,
 	children: childData,

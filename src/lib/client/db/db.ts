@@ -65,6 +65,7 @@ export class HirobaDB extends Dexie {
 	sites!: Table<Row<'sites'>, string>;
 	sessions!: Table<Row<'sessions'>, string>;
 	topics!: Table<Row<'topics'>, string>;
+	towns!: Table<Row<'towns'>, string>;
 	staff!: Table<Row<'staff'>, string>;
 	households!: Table<Row<'households'>, string>;
 	children!: Table<Row<'children'>, string>;
@@ -101,6 +102,10 @@ export class HirobaDB extends Dexie {
 		this.version(3).stores({
 			drafts: 'id, staffId',
 			consultations: 'id, sessionId, staffId'
+		});
+		// v5: the ward's 町丁 with readings, reference data from the centre (the kiosk's town list).
+		this.version(5).stores({
+			towns: 'id'
 		});
 	}
 

@@ -43,6 +43,9 @@ const text: KioskText = {
 	outsideWard: 'Outside the ward',
 	town: 'Neighbourhood',
 	chooseTown: 'Choose your neighbourhood',
+	searchTown: 'Search your neighbourhood (Japanese or romaji, e.g. Honcho)',
+	noTownFound: 'Nothing found. Try another spelling.',
+	townFree: 'Neighbourhood (as in your address)',
 	heardLegend: 'How did you hear about us? (optional)',
 	heard: {
 		health_checkup: 'Health check-up / nurse',

@@ -43,6 +43,9 @@ const text: KioskText = {
 	outsideWard: '구외',
 	town: '동네',
 	chooseTown: '동네를 선택해 주세요',
+	searchTown: '동네 검색 (일본어 또는 로마자, 예: Honcho)',
+	noTownFound: '찾을 수 없습니다. 다른 표기로 검색해 주세요.',
+	townFree: '동네 (주소와 같이)',
 	heardLegend: '어떻게 알게 되셨나요? (선택)',
 	heard: {
 		health_checkup: '건강검진・보건사',

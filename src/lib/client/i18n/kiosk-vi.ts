@@ -43,6 +43,9 @@ const text: KioskText = {
 	outsideWard: 'Ngoài quận',
 	town: 'Khu phố',
 	chooseTown: 'Hãy chọn khu phố',
+	searchTown: 'Tìm khu phố (tiếng Nhật hoặc romaji, ví dụ: Honcho)',
+	noTownFound: 'Không tìm thấy. Hãy thử cách viết khác.',
+	townFree: 'Khu phố (như trong địa chỉ)',
 	heardLegend: 'Bạn biết đến từ đâu? (không bắt buộc)',
 	heard: {
 		health_checkup: 'Khám sức khỏe / y tá',

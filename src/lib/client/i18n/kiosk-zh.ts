@@ -43,6 +43,9 @@ const text: KioskText = {
 	outsideWard: '区外',
 	town: '街道',
 	chooseTown: '请选择街道',
+	searchTown: '搜索街道（日文或罗马字，例：Honcho）',
+	noTownFound: '没有找到，请换一种写法再试。',
+	townFree: '街道（与住址相同）',
 	heardLegend: '您是如何得知的？（可选）',
 	heard: {
 		health_checkup: '体检・保健师',

@@ -55,6 +55,9 @@ const ja = {
 	outsideWard: '区外',
 	town: '町名',
 	chooseTown: '町名を選んでください',
+	searchTown: '町名をさがす（ひらがな・ローマ字でも）',
+	noTownFound: '見つかりません。ちがう書き方でさがしてください',
+	townFree: '町名（例: 本町1丁目）',
 	heardLegend: 'ひろばを知ったきっかけ（任意）',
 	heard: {
 		health_checkup: '健診・保健師',

@@ -10,7 +10,7 @@
  * `writeCentreRecords` (schema check, stamps, sync lock) in one transaction.
  */
 import { mulberry32 } from '$lib/domain/prng';
-import { WARD_AREAS, WARD_NAME, WARD_TOWNS } from '$lib/domain/ward';
+import { WARD_AREAS, WARD_NAME, WARD_TOWN_READINGS, WARD_TOWNS } from '$lib/domain/ward';
 import { ageBandAt, type AgeBand } from '$lib/domain/age-band';
 import { makeCardCode } from '$lib/domain/card-code';
 import { addDays, tokyoDate, type IsoDate, type YearMonth } from '$lib/domain/dates';
@@ -27,7 +27,7 @@ import {
 	type SessionData,
 	type SiteData,
 	type StaffData,
-	type TopicData,
+	type TopicData, type TownData,
 	type VisitData
 } from '$lib/domain/schemas';
 import type { SyncTable, TableData } from '$lib/sync/protocol';
@@ -680,6 +680,11 @@ export async function seedDemo(store: Store, opts: { now?: number; seed?: number
 			plan.sites.map((s) => ({ id: s.id, data: s.data }))
 		);
 		await writeCentreRecords(tx, 'topics', plan.topics);
+		await writeCentreRecords(
+			tx,
+			'towns',
+			WARD_TOWN_READINGS.map((t, i) => ({ data: { ...t, sort: (i + 1) * 10, active: true } satisfies TownData }))
+		);
 		await writeInChunks(tx, 'sessions', plan.sessions);
 		const staff = (await hashing).map((s) => ({ ...s, siteIds: s.role === 'consultant' ? plan.staffSiteIds.slice() : [] }));
 		await writeCentreRecords(
