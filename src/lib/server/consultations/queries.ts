@@ -221,6 +221,8 @@ export interface ConsultationDetail {
 	revisions: RevisionView[];
 	/** The note now: the newest revision that carried text; null when none ever did. */
 	note: OpenedText | null;
+	/** When the note was removed for having outlived its retention (centre/retention.ts); null if it was not. */
+	notePurgedAt: string | null;
 }
 
 export type ConsultationLookup = { status: 'ok'; detail: ConsultationDetail } | { status: 'not_found' } | { status: 'forbidden' };
@@ -264,8 +266,9 @@ export async function loadConsultation(db: Queryable, user: StaffUser, id: strin
 		caseId: string | null;
 		caseStatus: CaseStatus | null;
 		dueDate: string | null;
+		notePurgedAt: Date | string | null;
 	}>(
-		`select c.id::text, c.deleted, c.data, s.session_date as "sessionDate", coalesce(s.data->>'startTime', '') as "startTime",
+		`select c.id::text, c.deleted, c.data, c.note_purged_at as "notePurgedAt", s.session_date as "sessionDate", coalesce(s.data->>'startTime', '') as "startTime",
 		        coalesce(s.data->>'endTime', '') as "endTime", s.site_id::text as "siteId", st.data->>'nameJa' as "siteName",
 		        coalesce(p.data->>'nameJa', '') as "programName", coalesce(sf.data->>'displayName', '（不明な職員）') as "staffName",
 		        fc.id::text as "caseId", fc.status as "caseStatus", fc.due_date as "dueDate"
@@ -312,6 +315,7 @@ export async function loadConsultation(db: Queryable, user: StaffUser, id: strin
 		detail: {
 			id: row.id,
 			deleted: row.deleted,
+			notePurgedAt: row.notePurgedAt ? new Date(row.notePurgedAt).toISOString() : null,
 			sessionId: d.sessionId,
 			sessionDate: row.sessionDate,
 			startTime: row.startTime,

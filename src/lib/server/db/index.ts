@@ -3,6 +3,7 @@
  * other state lives in the process (sessions, codes, rate limits and cursors are in the store).
  */
 import { getKeyring } from '../crypto/keyring';
+import { runScheduledPurge } from '../centre/retention';
 import { expireHoldings } from '../sync/holdings';
 import { takeWriteLock } from '../sync/records';
 import { logError } from '../log';
@@ -27,7 +28,9 @@ export function getStore(): Promise<Store> {
 		await getKeyring();
 		if (store.kind === 'pglite') startMaintenance(store);
 		await runExpiry(store);
-		expiry = setInterval(() => void runExpiry(store), EXPIRE_HOLDINGS_EVERY_MS);
+		await runScheduledPurge(store);
+		// Hourly: holdings expire, and the first run of each day purges what outlived its retention.
+		expiry = setInterval(() => void runExpiry(store).then(() => runScheduledPurge(store)), EXPIRE_HOLDINGS_EVERY_MS);
 		expiry.unref?.();
 		return store;
 	})();

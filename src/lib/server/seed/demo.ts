@@ -27,7 +27,8 @@ import {
 	type SessionData,
 	type SiteData,
 	type StaffData,
-	type TopicData, type TownData,
+	type TopicData,
+	type TownData,
 	type VisitData
 } from '$lib/domain/schemas';
 import type { SyncTable, TableData } from '$lib/sync/protocol';
