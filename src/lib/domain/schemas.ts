@@ -173,7 +173,7 @@ export const topicData = z.strictObject({
 /** Hiragana (and the long-vowel mark, middle dot, spaces and digits) for a town's reading. */
 export const KANA_RE = /^[\u3041-\u309F\u30FC\u30FB 0-9]*$/u;
 /** Latin letters (with macrons), digits, spaces, hyphens and apostrophes for a town's romaji. */
-export const ROMAJI_RE = /^[A-Za-zĀāĪīŪūĒēŌō0-9 '\-]*$/u;
+export const ROMAJI_RE = /^[A-Za-zĀāĪīŪūĒēŌō0-9 '-]*$/u;
 
 /**
  * A 町丁 of the ward, as the kiosk offers it to a family registering: reference data kept at the

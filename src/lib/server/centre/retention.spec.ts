@@ -175,7 +175,7 @@ describe.each(testStores())('retention on $name', (ts) => {
 				{ data: f.staffMember({ role: 'admin' }) }
 			])
 		);
-		const [consultant, coordinator, admin] = await Promise.all(staff.map((id) => signedIn(store, id)));
+		const [consultant, coordinator, admin] = (await Promise.all(staff.map((id) => signedIn(store, id)))) as [string, string, string];
 		expect(await call(page.load, centreEvent('/centre/retention', { token: consultant }))).toMatchObject({ kind: 'error', status: 403 });
 		expect(await call(page.load, centreEvent('/centre/retention'))).toMatchObject({ kind: 'redirect' });
 		expect(await call(page.load, centreEvent('/centre/retention', { token: coordinator }))).toMatchObject({ kind: 'ok', value: { canChange: false } });
