@@ -286,7 +286,7 @@ describe.each(testStores())('sites and sessions at the centre on $name', (ts) =>
 			expect(await snapshot()).toEqual(before);
 
 			const g = (await postMulti(sitePage.actions.generate, '/centre/sites/x?/generate', seasonEntries(rule), params())) as any;
-			expect(g.value.generated).toEqual({ count: expected.length, skipped: 1, from: rule.from, to: rule.to });
+			expect(g.value.generated).toEqual({ count: expected.length, skipped: 1, from: rule.from, to: rule.to, first: expected[0] });
 			const made = await store.query<{ id: string; data: SessionData }>(
 				`select id::text, data from sessions where site_id = $1 and session_date like $2 order by session_date`,
 				[log.sites.wakaba, `${YEAR}-11-%`]
@@ -313,6 +313,9 @@ describe.each(testStores())('sites and sessions at the centre on $name', (ts) =>
 			const page = (await call(sitePage.load, centreEvent(`/centre/sites/x?month=${YEAR}-11`, { token: tokens.coordinator, params: params() }))) as any;
 			expect(page.value.sessions.map((s: any) => [s.date, s.statusLabel])).toEqual(expected.map((d) => [d, '予定']));
 			expect(page.value.months.find((m: any) => m.month === `${YEAR}-11`)).toEqual({ month: `${YEAR}-11`, sessions: expected.length });
+			const badMonth = (await call(sitePage.load, centreEvent(`/centre/sites/x?month=${YEAR}-13`, { token: tokens.coordinator, params: params() }))) as any;
+			expect(badMonth.value.queryErrors).toEqual({ month: '月は 2026-04 の形で指定してください' });
+			expect(badMonth.value.sessions).toEqual([]);
 			const again = (await postMulti(sitePage.actions.preview, '/centre/sites/x?/preview', seasonEntries(rule), params())) as any;
 			expect(again.value.preview.plan.create).toEqual([]);
 			expect(again.value.preview.plan.skipped.filter((s: any) => s.reason === '既存の開催回').map((s: any) => s.date)).toEqual(expected);

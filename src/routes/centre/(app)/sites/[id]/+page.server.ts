@@ -66,6 +66,8 @@ export const actions: Actions = {
 		const result = await generateSeason(await getStore(), `staff:${user.id}`, event.params.id, parsed.data);
 		if (result.status === 'not_found') error(404, NOT_FOUND);
 		if (result.status === 'invalid') return fail(400, { season: { values, errors: result.errors } });
-		return { generated: { count: result.created, skipped: result.plan.skipped.length, from: parsed.data.from, to: parsed.data.to } };
+		return {
+			generated: { count: result.created, skipped: result.plan.skipped.length, from: parsed.data.from, to: parsed.data.to, first: result.plan.create[0]! }
+		};
 	}
 };
