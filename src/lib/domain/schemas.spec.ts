@@ -129,6 +129,15 @@ describe('siteData', () => {
 		const { active: _, ...noActive } = f.site(programId);
 		expect(paths(siteData, noActive)).toEqual([['active']]);
 	});
+
+	it('takes a capacity of 1 to 500 families, or none: rows from before it existed still parse', () => {
+		const { capacity: _, ...older } = f.site(programId);
+		ok(siteData, older);
+		ok(siteData, { ...older, capacity: null });
+		ok(siteData, { ...older, capacity: 1 });
+		ok(siteData, { ...older, capacity: 500 });
+		for (const bad of [0, 501, 12.5, '30']) expect(paths(siteData, { ...older, capacity: bad }), String(bad)).toEqual([['capacity']]);
+	});
 });
 
 describe('sessionData', () => {

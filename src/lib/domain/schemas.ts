@@ -33,11 +33,18 @@ export const programData = z.strictObject({
 	sort: z.int().min(0).max(1000)
 });
 
+export const SITE_CAPACITY_MAX = 500;
+
 export const siteData = z.strictObject({
 	programId: uuid,
 	nameJa: shortText(80).min(1),
 	/** The facility's public address or park name; never a family's. */
 	place: shortText(120),
+	/**
+	 * 定員: how many families the room or park takes at once, for the centre's planning. Optional
+	 * (and nullable): rows written before it existed, and tablets that never send it, still parse.
+	 */
+	capacity: z.int().min(1).max(SITE_CAPACITY_MAX).nullable().optional(),
 	outdoor: z.boolean(),
 	hasConsultant: z.boolean(),
 	active: z.boolean()

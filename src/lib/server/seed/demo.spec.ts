@@ -94,6 +94,11 @@ describe.each(testStores())('seedDemo on $name', (ts) => {
 		}
 		expect(names.filter((n) => n.endsWith('児童館')).length).toBe(11);
 		expect(names.filter((n) => n.endsWith('学童クラブ室')).length).toBe(6);
+		// 定員 for a few: the halls with a consultant and のびのびひろば's rooms; the parks have none.
+		const capacities = sites.filter((s) => s.data.capacity != null);
+		expect(capacities.length).toBe(4 + 5);
+		expect(capacities.filter((s) => s.data.hasConsultant).map((s) => s.data.capacity)).toEqual([30, 30, 30, 30]);
+		expect(sites.filter((s) => s.data.outdoor).every((s) => s.data.capacity === undefined)).toBe(true);
 	});
 
 	it('writes the 15 default topics', async () => {

@@ -52,6 +52,9 @@ const PROGRAMS: ReadonlyArray<ProgramData> = [
 const SITE_COUNTS = { ohisama: 8, nikoniko: 17, nobinobi: 5 } as const;
 const NIKONIKO_HALLS = 11; // 児童館; the other 6 nikoniko sites are 学童クラブ室
 const CONSULTANT_SITES = 4;
+/** 定員 (families at once) of the halls with a consultant, and of のびのびひろば's small rooms. */
+const HALL_CAPACITY = 30;
+const NOBINOBI_CAPACITY = 10;
 const PARK_SUFFIXES = ['公園', '中央公園', 'ふれあい公園', '児童遊園', 'どんぐり公園', '原っぱ公園'];
 const NOBINOBI_PLACES = ['子ども家庭支援センター', '保健相談所 多目的室', '地域センター 和室', 'ふれあい館', '子育てプラザ'];
 const TIMES: Record<ProgramCode, { start: string; end: string }> = {
@@ -299,7 +302,16 @@ function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
 			id: id(),
 			program: 'nikoniko',
 			area,
-			data: { programId: programId('nikoniko'), nameJa, place: place(rng, area), outdoor: false, hasConsultant: hall && i < CONSULTANT_SITES, active: true },
+			data: {
+				programId: programId('nikoniko'),
+				nameJa,
+				place: place(rng, area),
+				// 定員 is known for the halls with a consultant; the rest leave it open, as many real ones do.
+				...(hall && i < CONSULTANT_SITES ? { capacity: HALL_CAPACITY } : {}),
+				outdoor: false,
+				hasConsultant: hall && i < CONSULTANT_SITES,
+				active: true
+			},
 			weekly: days,
 			monthly: null
 		});
@@ -319,7 +331,15 @@ function planDemo(now: number, seed: number, householdCount: number): DemoPlan {
 			id: id(),
 			program: 'nobinobi',
 			area,
-			data: { programId: programId('nobinobi'), nameJa, place: place(rng, area), outdoor: false, hasConsultant: false, active: true },
+			data: {
+				programId: programId('nobinobi'),
+				nameJa,
+				place: place(rng, area),
+				capacity: NOBINOBI_CAPACITY,
+				outdoor: false,
+				hasConsultant: false,
+				active: true
+			},
 			weekly: [],
 			monthly: { dow: rng.pick(weekdays), nths: rng.pick([[2], [3], [1, 3], [2, 4]]) }
 		});
