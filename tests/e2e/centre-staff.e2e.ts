@@ -195,4 +195,36 @@ describe('staff management at the centre, and what a tablet makes of it', () => 
 		await expect.poll(() => tablet.getByRole('button', { name: NAME }).count(), { timeout: 20_000 }).toBe(0);
 		expect(await tablet.getByRole('button', { name: '相談員 山田' }).count()).toBe(1);
 	});
+
+	it('warns on the overview and the devices page about a tablet silent for a day across a session', async () => {
+		// Three days go by for this tablet alone: the server stops, its store is told so, and it starts
+		// again (on another port, which the tablet does not know, so it stays silent).
+		await tablet.close();
+		await server.stop();
+		const store = await place.open();
+		await store.query(`update devices set last_sync_at = now() - interval '3 days' where name = $1`, ['新井テスト端末']);
+		await store.close();
+		server = await startServer({ dataDir: place.dataDir });
+
+		await centre.goto(`${server.url}/centre`);
+		// Centre sessions live in the store, so the coordinator is usually still signed in.
+		if (new URL(centre.url()).pathname === '/centre/login') {
+			await centre.getByLabel('ログインID').fill('coordinator1');
+			await centre.getByLabel('パスワード').fill('hiroba-demo-1');
+			await centre.getByRole('button', { name: 'ログイン' }).click();
+			await centre.waitForURL(`${server.url}/centre`);
+		}
+		expect(await centre.getByTestId('overdue-count').textContent()).toBe('1');
+		expect(await centre.getByTestId('overdue-devices').textContent()).toContain('1日以上同期していない端末が1台あります');
+		await expectAccessible(centre, expect);
+
+		await centre.getByRole('link', { name: '端末の一覧を見る' }).click();
+		await centre.waitForURL(`${server.url}/centre/devices`);
+		const row = centre.getByRole('row', { name: /新井テスト端末/ }).first();
+		expect(await row.getByTestId('last-sync').textContent()).toContain('（3日前）');
+		expect(await centre.getByRole('row', { name: /1日以上同期していません（開催あり）/ }).textContent()).toContain(
+			'「新井テスト端末」は1日以上同期していません（開催あり）'
+		);
+		await expectAccessible(centre, expect);
+	});
 });
