@@ -103,7 +103,11 @@ export async function signedIn(store: Store, staffId: string): Promise<string> {
 }
 
 /** A request event for a centre page handler, signed in with `token` (or not). */
-export function centreEvent(path: string, o: { token?: string; params?: Record<string, string>; form?: Record<string, string> } = {}): RequestEvent {
+export function centreEvent(
+	path: string,
+	// A form as pairs when a name repeats (ticked checkboxes).
+	o: { token?: string; params?: Record<string, string>; form?: Record<string, string> | Array<[string, string]> } = {}
+): RequestEvent {
 	const url = new URL(path, 'http://centre.test');
 	const headers = new Map<string, string>();
 	return {

@@ -2,7 +2,9 @@
  * A fingerprint of everything a store holds, to show that a refused request changed nothing: every
  * table's full rows (not only ids), and every sequence. Three things are bookkeeping of attempts
  * rather than data, move on a refusal by design, and are left out unless asked for:
- * `devices.last_seen_at` (authenticating a device notes when it was seen), the `rate_limits`
+ * `devices.last_seen_at` and the device's sync state (authenticating a device notes when it was
+ * seen and what it says waits in its outbox; a pull that changes nothing still notes when the
+ * tablet caught up: last_sync_at, pending_count, pending_reported_at), the `rate_limits`
  * counters (a refused attempt must still count), and `refused_stamps` (a stamp refused as ahead
  * stays refused; push.ts).
  */
@@ -10,7 +12,7 @@ import type { Store } from '../src/lib/server/db/store';
 
 export type Snapshot = Record<string, string>;
 
-const VOLATILE_COLUMNS: Record<string, string[]> = { devices: ['last_seen_at'] };
+const VOLATILE_COLUMNS: Record<string, string[]> = { devices: ['last_seen_at', 'last_sync_at', 'pending_count', 'pending_reported_at'] };
 const SKIPPED_TABLES = ['rate_limits', 'refused_stamps'];
 
 /**

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
 	addDays,
 	addMonths,
+	formatAgoJa,
 	daysBetween,
 	fiscalYear,
 	fiscalYearMonths,
@@ -254,5 +255,22 @@ describe('formatDateEraJa / formatYearMonthEraJa', () => {
 		expect(formatYearMonthEraJa('2019-04')).toBe('平成31年4月');
 		expect(formatYearMonthEraJa('2019-05')).toBe('令和元年5月');
 		expect(formatYearMonthEraJa('2027-01')).toBe('令和9年1月');
+	});
+});
+
+describe('formatAgoJa', () => {
+	it('says how long ago in minutes, hours or days, whole units cut down', () => {
+		const now = Date.parse('2026-11-25T09:00:00+09:00');
+		const ago = (ms: number) => formatAgoJa(now - ms, now);
+		expect(ago(0)).toBe('たった今');
+		expect(ago(59_999)).toBe('たった今');
+		// A clock a little ahead of the server's is not "in the future" for people.
+		expect(ago(-30_000)).toBe('たった今');
+		expect(ago(60_000)).toBe('1分前');
+		expect(ago(59 * 60_000)).toBe('59分前');
+		expect(ago(3 * 3_600_000 + 59 * 60_000)).toBe('3時間前');
+		expect(ago(23 * 3_600_000 + 59 * 60_000)).toBe('23時間前');
+		expect(ago(24 * 3_600_000)).toBe('1日前');
+		expect(formatAgoJa('2026-11-20T09:00:00+09:00', now)).toBe('5日前');
 	});
 });

@@ -161,3 +161,14 @@ export function formatYearMonthEraJa(ym: YearMonth): string {
 	if (!e) return formatYearMonthJa(ym);
 	return `${e.era}${e.year}年${e.month}月`;
 }
+
+/** `たった今`, `5分前`, `3時間前`, `2日前`: how long before `now` an instant was. */
+export function formatAgoJa(instant: Date | number | string, now: number): string {
+	const minutes = Math.floor((now - new Date(instant).getTime()) / 60_000);
+	// A moment ago, or a moment ahead (two clocks never quite agree).
+	if (minutes < 1) return 'たった今';
+	if (minutes < 60) return `${minutes}分前`;
+	const hours = Math.floor(minutes / 60);
+	if (hours < 24) return `${hours}時間前`;
+	return `${Math.floor(hours / 24)}日前`;
+}

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { pbkdf2Sync } from 'node:crypto';
-import { hashPin, OWASP_PBKDF2_ITERATIONS, PIN_ITERATIONS, PIN_RE, pinMinDigits, verifyPin } from './pin';
+import { hashPin, isGuessablePin, OWASP_PBKDF2_ITERATIONS, PIN_ITERATIONS, PIN_RE, pinMinDigits, verifyPin } from './pin';
 import { pinHash } from './schemas';
 
 const FAST = 1000;
@@ -139,5 +139,17 @@ describe('verifyPin', () => {
 		]) {
 			await expect(verifyPin('482193', bad), bad).resolves.toBe(false);
 		}
+	});
+});
+
+describe('isGuessablePin', () => {
+	it('refuses one digit repeated, straight runs up or down, and a short block repeated', () => {
+		for (const pin of ['000000', '999999', '11111111', '123456', '234567', '12345678', '987654', '654321', '121212', '123123', '12341234', '909090'])
+			expect(isGuessablePin(pin), pin).toBe(true);
+	});
+
+	it('lets ordinary PINs through (the demo staff’s among them)', () => {
+		for (const pin of ['482193', '730516', '193754', '571639', '58392017', '123457', '112233', '890123', '1212121'])
+			expect(isGuessablePin(pin), pin).toBe(false);
 	});
 });

@@ -12,6 +12,22 @@ export const PIN_MAX_DIGITS = 8;
 export const PIN_RE = /^\d{6,8}$/;
 
 /**
+ * A PIN someone would try first: one digit repeated (000000), a straight run up or down (123456,
+ * 987654), or a short block repeated (121212, 123123). The centre refuses these when a coordinator
+ * types a PIN and never issues one; a tablet still verifies any PIN it holds a hash of.
+ */
+export function isGuessablePin(pin: string): boolean {
+	if (!/^\d+$/.test(pin)) return false;
+	const d = [...pin].map(Number);
+	const steps = new Set(d.slice(1).map((x, i) => x - d[i]!));
+	if (steps.size === 1 && [0, 1, -1].includes([...steps][0]!)) return true;
+	for (const size of [2, 3, 4]) {
+		if (pin.length % size === 0 && pin.length > size && pin === pin.slice(0, size).repeat(pin.length / size)) return true;
+	}
+	return false;
+}
+
+/**
  * Rosters from before the 6-digit rule hold hashes of 4- and 5-digit PINs. They still verify:
  * refusing them would shut those staff out of every tablet (and out of leaving the kiosk) until a
  * coordinator sets a new PIN, while their weakness is bounded by the lockout all the same. Every

@@ -103,6 +103,22 @@ export const pushResponse = z.object({
 	)
 });
 
+/**
+ * A tablet tells the centre, on every push and pull, how many of its changes wait in its outbox,
+ * so a coordinator sees a tablet that holds records the centre lacks. A diagnostic only: a request
+ * without it, or with a value that is not a non-negative whole number, is served all the same and
+ * the value is ignored (an older app sends none); an absurd count is capped.
+ */
+export const PENDING_HEADER = 'x-hiroba-pending';
+export const MAX_REPORTED_PENDING = 1_000_000;
+
+export function parsePendingHeader(value: string | null): number | null {
+	if (value === null) return null;
+	const text = value.trim();
+	if (!/^\d{1,12}$/.test(text)) return null;
+	return Math.min(Number(text), MAX_REPORTED_PENDING);
+}
+
 /** Cursors are the centre's sequence numbers, as decimal strings; never tablet clocks. */
 export const cursor = z.string().regex(/^(0|[1-9]\d{0,18})$/, 'must be a cursor from a previous pull');
 

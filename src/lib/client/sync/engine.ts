@@ -14,6 +14,7 @@ import { isApiErrorBody, type ErrorCode } from '$lib/sync/errors';
 import {
 	MAX_PUSH_BYTES,
 	MAX_PUSH_CHANGES,
+	PENDING_HEADER,
 	PROTOCOL_VERSION,
 	lookupResponse,
 	pullResponse,
@@ -269,7 +270,7 @@ export class SyncEngine {
 					break;
 				}
 			}
-			await this.#pullAll(device);
+			await this.#pullAll(device, await this.#pendingAfterPush(outcome));
 			await this.pruneLocal();
 			this.#failures = 0;
 			const at = this.#opts.now();
@@ -280,6 +281,16 @@ export class SyncEngine {
 		} finally {
 			await this.#refreshCountsAfterCycle(outcome).catch(() => {});
 		}
+	}
+
+	/**
+	 * What still waits after a finished push, told to the centre with the pull: nothing, unless a
+	 * write came in during the cycle (the last pass settles or rejects everything it pushed). Counted
+	 * only then, for the same reason as in #refreshCountsAfterCycle.
+	 */
+	async #pendingAfterPush(outcome: PushOutcome): Promise<number> {
+		if (outcome.drained && this.#writes === outcome.writesAtStart) return 0;
+		return this.db.outbox.where('state').equals('pending').count();
 	}
 
 	async #fail(e: unknown, device: DeviceCredentials): Promise<void> {
@@ -494,7 +505,8 @@ export class SyncEngine {
 		outcome.applied = 0;
 		// An urgent consultation goes before any backlog, so the centre has it first.
 		const urgent = await this.#urgentBatch();
-		if (urgent.length > 0) await this.#settle(urgent, await this.#postBatch(device, urgent), outcome, final);
+		// The screen's count stands for what waits: the urgent ones jump the queue before it is read again.
+		if (urgent.length > 0) await this.#settle(urgent, await this.#postBatch(device, urgent, Math.max(this.#status.pending, urgent.length)), outcome, final);
 		let batch = await this.#nextBatch(0);
 		// Only a backlog of more than one batch is counted, for the progress bar.
 		const total = batch.length >= this.#opts.batchSize ? await this.db.outbox.where('state').equals('pending').count() : batch.length;
@@ -512,7 +524,8 @@ export class SyncEngine {
 				const next = this.#nextBatch(batch[batch.length - 1]!.seq!);
 				let answer: { results: PushResult[]; serverTime: number | null };
 				try {
-					answer = await this.#postBatch(device, batch);
+					// What waits, this batch included (until the centre acknowledges it, it is still here).
+					answer = await this.#postBatch(device, batch, Math.max(total - done, batch.length));
 				} finally {
 					await next.catch(() => []);
 				}
@@ -552,10 +565,10 @@ export class SyncEngine {
 	}
 
 	/** Send one batch; the centre's verdicts, one per change, in order, and its clock reading. */
-	async #postBatch(device: DeviceCredentials, batch: OutboxEntry[]): Promise<{ results: PushResult[]; serverTime: number | null }> {
+	async #postBatch(device: DeviceCredentials, batch: OutboxEntry[], pending: number): Promise<{ results: PushResult[]; serverTime: number | null }> {
 		const { body, serverTime } = await this.#request(device, '/api/v1/sync/push', {
 			method: 'POST',
-			headers: { 'content-type': 'application/json' },
+			headers: { 'content-type': 'application/json', [PENDING_HEADER]: String(pending) },
 			body: JSON.stringify({
 				protocol: PROTOCOL_VERSION,
 				changes: batch.map((e) => ({ table: e.table, id: e.id, hlc: e.hlc, deleted: e.deleted, data: e.data }))
@@ -626,11 +639,14 @@ export class SyncEngine {
 		return batch;
 	}
 
-	async #pullAll(device: DeviceCredentials): Promise<void> {
+	/** Pull every page; each request tells the centre how many changes wait here (`pending`). */
+	async #pullAll(device: DeviceCredentials, pending: number): Promise<void> {
 		if ((await this.db.getMeta<number>(META.pullEpoch)) !== PULL_EPOCH) await this.#startEpoch(device);
 		for (;;) {
 			const since = (await this.db.getMeta<string>(META.cursor)) ?? '0';
-			const { body } = await this.#request(device, `/api/v1/sync/pull?since=${encodeURIComponent(since)}&limit=${this.#opts.pullLimit}`);
+			const { body } = await this.#request(device, `/api/v1/sync/pull?since=${encodeURIComponent(since)}&limit=${this.#opts.pullLimit}`, {
+				headers: { [PENDING_HEADER]: String(pending) }
+			});
 			const parsed = pullResponse.safeParse(body);
 			if (!parsed.success) throw new SyncError('bad_response', 'the centre’s pull answer is malformed');
 			await this.applyPulled(parsed.data as PullResponse, since);

@@ -28,11 +28,17 @@ export interface Device {
 	/** When the device was retired or revoked; null while active. */
 	stateChangedAt: string | null;
 	pushedCount: number;
+	/** How many changes the tablet last said wait in its outbox (X-Hiroba-Pending); null until it says. */
+	pendingCount: number | null;
+	pendingReportedAt: string | null;
+	/** When the tablet last finished a pull (caught up with the centre); null before its first. */
+	lastSyncAt: string | null;
 	/** Whether the centre has refused stamps of this device as ahead of its clock (push.ts keeps refusing them). */
 	hasRefusedStamps: boolean;
 }
 
 const DEVICE_COLUMNS = `id::text, name, site_ids::text[] as "siteIds", state, enrolled_at as "enrolledAt", last_seen_at as "lastSeenAt", state_changed_at as "stateChangedAt", pushed_count::int as "pushedCount",
+	pending_count as "pendingCount", pending_reported_at as "pendingReportedAt", last_sync_at as "lastSyncAt",
 	exists (select 1 from refused_stamps r where r.device_id = devices.id) as "hasRefusedStamps"`;
 
 function toDevice(row: Record<string, unknown>): Device {
@@ -46,6 +52,9 @@ function toDevice(row: Record<string, unknown>): Device {
 		lastSeenAt: iso(row.lastSeenAt),
 		stateChangedAt: iso(row.stateChangedAt),
 		pushedCount: Number(row.pushedCount),
+		pendingCount: row.pendingCount == null ? null : Number(row.pendingCount),
+		pendingReportedAt: iso(row.pendingReportedAt),
+		lastSyncAt: iso(row.lastSyncAt),
 		hasRefusedStamps: row.hasRefusedStamps === true
 	};
 }
@@ -119,17 +128,28 @@ async function enrollInTx(tx: Queryable, input: { code: string; name: string }):
  * its data). A retired one may push what it recorded before it was retired, for RETIRED_PUSH_DAYS
  * (push.ts refuses anything stamped later); it may not pull or look anything up, and after those
  * days it is answered as revoked, so that a tablet nobody brought back wipes itself on contact.
+ *
+ * `pending` is the tablet's own count of changes waiting in its outbox (protocol.ts PENDING_HEADER),
+ * kept for the devices page; null (no header, or an unreadable one) leaves the last count as it was.
  */
 export async function authenticateDevice(
 	db: Queryable,
 	authorization: string | null,
 	purpose: 'push' | 'pull' | 'lookup',
-	now: number = Date.now()
+	now: number = Date.now(),
+	pending: number | null = null
 ): Promise<Device> {
 	const m = authorization?.match(/^Bearer\s+(\S+)$/i);
 	if (!m) throw new ApiError('unauthorized', 'send the device token as Authorization: Bearer <token>');
-	// Finding the device and noting that it was seen is one statement: every sync request pays for it.
-	const r = await db.query(`update devices set last_seen_at = now() where token_hash = $1 returning ${DEVICE_COLUMNS}`, [sha256Hex(m[1]!)]);
+	// Finding the device and noting that it was seen (and what it says it holds) is one statement:
+	// every sync request pays for it.
+	const r = await db.query(
+		`update devices set last_seen_at = now(),
+		   pending_count = coalesce($2::int, pending_count),
+		   pending_reported_at = case when $2::int is null then pending_reported_at else now() end
+		 where token_hash = $1 returning ${DEVICE_COLUMNS}`,
+		[sha256Hex(m[1]!), pending]
+	);
 	const row = r.rows[0];
 	if (!row) throw new ApiError('invalid_token', 'this device token is not known');
 	const device = toDevice(row);
@@ -142,6 +162,11 @@ export async function authenticateDevice(
 		if (purpose !== 'push') throw new ApiError('device_retired', 'this device has been retired; push what remains, then wipe');
 	}
 	return device;
+}
+
+/** A pull that brought the tablet up to date with the centre: its last sync, for the devices page. */
+export async function notePulledUpToDate(db: Queryable, deviceId: string): Promise<void> {
+	await db.query('update devices set last_sync_at = now() where id = $1::uuid', [deviceId]);
 }
 
 export async function listDevices(db: Queryable): Promise<Device[]> {

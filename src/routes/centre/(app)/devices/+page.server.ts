@@ -6,7 +6,8 @@ import { enrollQrPayload } from '$lib/sync/protocol';
 import { ApiError } from '$lib/sync/errors';
 import { getStore } from '$lib/server/db';
 import { requireStaff } from '$lib/server/auth/guard';
-import { createEnrollmentCode, listDevices, setDeviceState } from '$lib/server/auth/devices';
+import { createEnrollmentCode, setDeviceState } from '$lib/server/auth/devices';
+import { listDeviceHealth } from '$lib/server/centre/device-health';
 import { listSiteOptions } from '$lib/server/centre/overview';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -15,8 +16,10 @@ const MANAGERS = ['coordinator', 'admin'] as const;
 export const load: PageServerLoad = async (event) => {
 	await requireStaff(event, [...MANAGERS]);
 	const store = await getStore();
-	const [devices, sites] = await Promise.all([listDevices(store), listSiteOptions(store)]);
-	return { devices, sites };
+	const now = Date.now();
+	const [devices, sites] = await Promise.all([listDeviceHealth(store, now), listSiteOptions(store)]);
+	// `now` travels with the data, so "3時間前" reads the same on the server and in the browser.
+	return { devices, sites, now };
 };
 
 const deviceAction = z.object({ deviceId: uuid });

@@ -1,19 +1,23 @@
 import { json } from '@sveltejs/kit';
 import { z } from 'zod';
-import { pullQuery } from '$lib/sync/protocol';
+import { PENDING_HEADER, parsePendingHeader, pullQuery } from '$lib/sync/protocol';
 import { ApiError } from '$lib/sync/errors';
 import { api, methodNotAllowed } from '$lib/server/http';
 import { getStore } from '$lib/server/db';
-import { authenticateDevice } from '$lib/server/auth/devices';
+import { authenticateDevice, notePulledUpToDate } from '$lib/server/auth/devices';
 import { buildPull } from '$lib/server/sync/pull';
 
 export const GET = api(async ({ request, url }) => {
 	const store = await getStore();
-	const device = await authenticateDevice(store, request.headers.get('authorization'), 'pull');
+	const pending = parsePendingHeader(request.headers.get(PENDING_HEADER));
+	const device = await authenticateDevice(store, request.headers.get('authorization'), 'pull', Date.now(), pending);
 	const query = pullQuery.safeParse(Object.fromEntries(url.searchParams));
 	if (!query.success)
 		throw new ApiError(query.error.issues.some((i) => i.path[0] === 'since') ? 'invalid_cursor' : 'bad_request', z.prettifyError(query.error));
-	return json(await buildPull(store, device, query.data.since, query.data.limit));
+	const page = await buildPull(store, device, query.data.since, query.data.limit);
+	// The last page of a pull: the tablet now holds everything the centre had for it.
+	if (!page.more) await notePulledUpToDate(store, device.id);
+	return json(page);
 });
 
 export const fallback = methodNotAllowed;
