@@ -27,7 +27,7 @@ describe('card sheet layout', () => {
 		for (const [front, back] of [
 			[pages[0]!, pages[1]!],
 			[pages[2]!, pages[3]!]
-		]) {
+		] as const) {
 			expect(back.slots.map((s) => s.item)).toEqual(front.slots.map((s) => s.item));
 			front.slots.forEach((f, i) => {
 				const b = back.slots[i]!;
