@@ -151,6 +151,18 @@ describe('family cards printed from the centre', () => {
 			}
 		}
 
+		// The sheet needs no script: the same page without it has every card, and no 印刷 button.
+		const plain = await browser.newContext({ javaScriptEnabled: false, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+		await plain.addCookies(await ctx.cookies());
+		const plainPage = await plain.newPage();
+		await plainPage.goto(page.url());
+		expect(await plainPage.getByTestId('card-face').count()).toBe(n);
+		expect(await plainPage.getByTestId('card-back-slot').count()).toBe(n);
+		expect(await plainPage.getByRole('button', { name: '印刷', exact: true }).count()).toBe(0);
+		expect(await plainPage.getByText('ブラウザーの印刷（Ctrl+P）でも印刷できます。').isVisible()).toBe(true);
+		expect(pdfPages(await plainPage.pdf({ preferCSSPageSize: true }))).toHaveLength(2 * sheets);
+		await plain.close();
+
 		// After printing: mark them printed; the queue is empty.
 		await page.getByRole('button', { name: `印刷済みにする（${n}枚）` }).click();
 		await page.waitForURL(`${url}/centre/cards`);
