@@ -70,6 +70,8 @@ export class HirobaDB extends Dexie {
 	children!: Table<Row<'children'>, string>;
 	visits!: Table<Row<'visits'>, string>;
 	consultations!: Table<Row<'consultations'>, string>;
+	/** Card codes that no longer check in (reissued or merged at the centre); named as the synced table. */
+	card_retirements!: Table<Row<'card_retirements'>, string>;
 	/** Local-only. */
 	outbox!: Table<OutboxEntry, number>;
 	/** Local-only. */
@@ -101,6 +103,10 @@ export class HirobaDB extends Dexie {
 		this.version(3).stores({
 			drafts: 'id, staffId',
 			consultations: 'id, sessionId, staffId'
+		});
+		// v4: retired card codes, pulled from the centre by every tablet, looked up by code at each scan.
+		this.version(4).stores({
+			card_retirements: 'id, cardCode'
 		});
 	}
 
