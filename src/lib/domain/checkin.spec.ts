@@ -78,7 +78,11 @@ describe('decideCheckIn', () => {
 		const old = makeCardCode();
 		const reissued = withId({ cardCode: old, reason: 'reissued' as const, retiredOn: '2026-11-20' });
 		for (const input of [cardQrPayload(old), formatCardCode(old).toLowerCase(), old]) {
-			expect(decideCheckIn(input, ctx({ households: [household], retirements: [reissued] }))).toEqual({ kind: 'card_retired', cardCode: old, reason: 'reissued' });
+			expect(decideCheckIn(input, ctx({ households: [household], retirements: [reissued] }))).toEqual({
+				kind: 'card_retired',
+				cardCode: old,
+				reason: 'reissued'
+			});
 		}
 		// A merged family's card, on a tablet that still holds the merged-away household and its visit today.
 		const merged = withId({ cardCode: code, reason: 'merged' as const, retiredOn: '2026-11-20' });

@@ -157,7 +157,10 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 
 		it('answers a search it cannot run in Japanese at the field, and runs nothing', async () => {
 			const cases: Array<[string, Record<string, string>]> = [
-				[`card=${h1.card.slice(0, 16)}${h1.card[16] === '0' ? '1' : '0'}`, { card: 'カード番号が正しくありません。読み間違いや打ち間違いがないか確かめてください' }],
+				[
+					`card=${h1.card.slice(0, 16)}${h1.card[16] === '0' ? '1' : '0'}`,
+					{ card: 'カード番号が正しくありません。読み間違いや打ち間違いがないか確かめてください' }
+				],
 				['card=ABC', { card: 'カード番号は17文字です（ハイフンや空白は無くてもかまいません）' }],
 				['card=https%3A%2F%2Fexample.com', { card: 'カード番号は英数字とハイフンで入力してください' }],
 				['birth=2025-06', { site: '生まれた年月で探すときは会場も選んでください' }],
@@ -203,7 +206,12 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 
 	describe('adding a child', () => {
 		it('adds a child with its birth month and nickname, which flows to tablets, audited without personal data', async () => {
-			const r = await act(family.actions.addChild, `/centre/families/${h1.id}?/addChild`, { birthYm: '2026-02', nickname: 'なっちゃん' }, { params: { id: h1.id } });
+			const r = await act(
+				family.actions.addChild,
+				`/centre/families/${h1.id}?/addChild`,
+				{ birthYm: '2026-02', nickname: 'なっちゃん' },
+				{ params: { id: h1.id } }
+			);
 			expect(r).toEqual({ kind: 'ok', value: { action: 'addChild', added: '2026-02' } });
 			const kids = await store.query<{ id: string; data: any; seq: string; hlc: string }>(
 				`select id::text, data, seq::text, hlc from children where household_id = $1 and data->>'birthYm' = '2026-02'`,
@@ -237,7 +245,9 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 				expect(r.data.action).toBe('addChild');
 			}
 			expect(await snapshot()).toEqual(before);
-			expect((await act(family.actions.addChild, `/centre/families/${uuidv7()}?/addChild`, { birthYm: '2025-01' }, { params: { id: uuidv7() } })).status).toBe(404);
+			expect((await act(family.actions.addChild, `/centre/families/${uuidv7()}?/addChild`, { birthYm: '2025-01' }, { params: { id: uuidv7() } })).status).toBe(
+				404
+			);
 			expect(await snapshot()).toEqual(before);
 		});
 	});
@@ -251,7 +261,13 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 			expect(h.data.cardCode).not.toBe(h2.card);
 			expect(h.data.cardPrintRequested).toBe(true);
 			const retired = await store.query<{ data: any; household_id: string; hlc: string }>(`select data, household_id::text, hlc from card_retirements`);
-			expect(retired.rows).toEqual([{ data: { cardCode: h2.card, reason: 'reissued', retiredOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }, household_id: h2.id, hlc: expect.stringMatching(/:centre$/) }]);
+			expect(retired.rows).toEqual([
+				{
+					data: { cardCode: h2.card, reason: 'reissued', retiredOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
+					household_id: h2.id,
+					hlc: expect.stringMatching(/:centre$/)
+				}
+			]);
 			// The visit made with the old card alone now names the family (it would no longer count for it).
 			const v = await store.query<{ household_id: string; data: any }>(`select household_id::text, data from visits where id = $1`, [h2.cardVisit]);
 			expect(v.rows[0]).toMatchObject({ household_id: h2.id, data: { cardCode: h2.card, childIds: [h2.sibling, h2.twin] } });
@@ -324,7 +340,9 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 			const twin = await store.query<{ deleted: boolean }>(`select deleted from children where id = $1`, [h2.twin]);
 			expect(twin.rows[0]!.deleted).toBe(true);
 			// Visits: every live one names the kept family and its children; each keeps its card.
-			const visits = await store.query<{ id: string; data: any; deleted: boolean }>(`select id::text, data, deleted from visits order by data->>'checkedInAt', id`);
+			const visits = await store.query<{ id: string; data: any; deleted: boolean }>(
+				`select id::text, data, deleted from visits order by data->>'checkedInAt', id`
+			);
 			const live = visits.rows.filter((v) => !v.deleted);
 			expect(live.map((v) => v.data.householdId)).toEqual([h1.id, h1.id, h1.id, h1.id]);
 			expect(live.map((v) => v.data.cardCode)).toEqual([h1.card, h2.card, h1.card, h2.card]);
@@ -334,7 +352,9 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 			expect(new Set(may.data.childIds)).toEqual(new Set([h1.baby, h2.sibling]));
 			expect(visits.rows.filter((v) => v.deleted)).toHaveLength(1);
 			// The kept family is held where the duplicate was seen too (its tablets get it).
-			const held = await store.query<{ site_id: string }>(`select site_id::text from household_sites where household_id = $1 and live order by site_id`, [h1.id]);
+			const held = await store.query<{ site_id: string }>(`select site_id::text from household_sites where household_id = $1 and live order by site_id`, [
+				h1.id
+			]);
 			expect(held.rows.map((x) => x.site_id)).toContain(log.sites.sakura);
 
 			const after = await ward2026();
@@ -418,7 +438,9 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 			await act(family.actions.reissue, `/centre/families/${h1.id}?/reissue`, { confirm: 'yes' }, { params: { id: h1.id } });
 			// 桜台 neither registered nor saw H1: its tablet checked the old card in as unknown.
 			// Today, so that the site's tablets share the visit (pull.ts).
-			const [today] = await store.transaction((tx) => writeCentreRecords(tx, 'sessions', [{ data: f.session(log.sites.sakura, { date: tokyoDate(), status: 'open' }) }]));
+			const [today] = await store.transaction((tx) =>
+				writeCentreRecords(tx, 'sessions', [{ data: f.session(log.sites.sakura, { date: tokyoDate(), status: 'open' }) }])
+			);
 			const sakura = await enrollDevice(store, [log.sites.sakura], '桜台 1');
 			const v = visit(sakura, today!, { householdId: null, cardCode: h1.card });
 			expect(await push(sakura, [v])).toEqual(['applied']);
@@ -459,8 +481,20 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 			expect((await visitOf(offline.id)).data).toMatchObject({ householdId: h1.id, cardCode: h2.card });
 			expect(new Set((await visitOf(offline.id)).data.childIds)).toEqual(new Set([h1.baby, h2.sibling]));
 			// The merged-away family's record and children no longer change from a tablet.
-			const edit: Change<'households'> = { table: 'households', id: h2.id, hlc: stampOf(sakura.deviceId), deleted: false, data: f.household({ cardCode: h2.card, areaKind: 'outside', town: null, registeredSiteId: log.sites.sakura }) };
-			const child: Change<'children'> = { table: 'children', id: h2.sibling, hlc: stampOf(sakura.deviceId), deleted: false, data: f.child(h2.id, { birthYm: '2023-10' }) };
+			const edit: Change<'households'> = {
+				table: 'households',
+				id: h2.id,
+				hlc: stampOf(sakura.deviceId),
+				deleted: false,
+				data: f.household({ cardCode: h2.card, areaKind: 'outside', town: null, registeredSiteId: log.sites.sakura })
+			};
+			const child: Change<'children'> = {
+				table: 'children',
+				id: h2.sibling,
+				hlc: stampOf(sakura.deviceId),
+				deleted: false,
+				data: f.child(h2.id, { birthYm: '2023-10' })
+			};
 			expect(await push(sakura, [edit, child])).toEqual(['rejected:forbidden_household', 'rejected:forbidden_household']);
 			expect((await household(h2.id)).deleted).toBe(true);
 		});

@@ -107,7 +107,8 @@ export const mergeQuery = z
 		duplicate: cardInput.optional()
 	})
 	.superRefine((q, ctx) => {
-		if (q.keep !== undefined && q.duplicate === undefined) ctx.addIssue({ code: 'custom', path: ['duplicate'], message: 'まとめる世帯のカード番号を入力してください' });
+		if (q.keep !== undefined && q.duplicate === undefined)
+			ctx.addIssue({ code: 'custom', path: ['duplicate'], message: 'まとめる世帯のカード番号を入力してください' });
 		if (q.duplicate !== undefined && q.keep === undefined) ctx.addIssue({ code: 'custom', path: ['keep'], message: '残す世帯のカード番号を入力してください' });
 		if (q.keep !== undefined && q.keep === q.duplicate) {
 			ctx.addIssue({ code: 'custom', path: ['duplicate'], message: '残す世帯とまとめる世帯に同じカード番号が指定されています' });
@@ -272,10 +273,7 @@ export async function mergeHouseholds(
 		await writeCentreRecords(
 			tx,
 			'visits',
-			[
-				...[...written].map(([id, data]) => ({ id, data })),
-				...plan.visitsCombined.map(({ id }) => ({ id, data: visitData.get(id)!, deleted: true }))
-			],
+			[...[...written].map(([id, data]) => ({ id, data })), ...plan.visitsCombined.map(({ id }) => ({ id, data: visitData.get(id)!, deleted: true }))],
 			now
 		);
 

@@ -43,7 +43,8 @@ export const familySearch = z
 	})
 	.superRefine((q, ctx) => {
 		if (q.card !== undefined) return;
-		if (q.birth !== undefined && q.site === undefined) ctx.addIssue({ code: 'custom', path: ['site'], message: '生まれた年月で探すときは会場も選んでください' });
+		if (q.birth !== undefined && q.site === undefined)
+			ctx.addIssue({ code: 'custom', path: ['site'], message: '生まれた年月で探すときは会場も選んでください' });
 		if (q.site !== undefined && q.birth === undefined) {
 			ctx.addIssue({ code: 'custom', path: ['birth'], message: '会場で探すときはお子さんの生まれた年月も指定してください' });
 		}

@@ -55,10 +55,7 @@ export async function redirectRetirements(tx: Queryable, from: string, to: strin
 export async function freshCardCode(tx: Queryable, random?: (bytes: Uint8Array) => Uint8Array): Promise<string> {
 	for (let attempt = 0; attempt < 5; attempt++) {
 		const code = makeCardCode(random);
-		const taken = await tx.query(
-			`select 1 from households where card_code = $1 union all select 1 from card_retirements where card_code = $1 limit 1`,
-			[code]
-		);
+		const taken = await tx.query(`select 1 from households where card_code = $1 union all select 1 from card_retirements where card_code = $1 limit 1`, [code]);
 		if (taken.rows.length === 0) return code;
 	}
 	throw new Error('no free card code after 5 attempts');
@@ -81,7 +78,13 @@ export async function childRows(tx: Queryable, where: { ids?: string[]; househol
  * that, a child of `target` born the same month that the visit does not name yet; the rest are
  * dropped. Each child once.
  */
-export function childIdsFor(childIds: string[], target: string, known: Map<string, ChildRow>, targetChildren: ChildRow[], childMap?: Map<string, string>): string[] {
+export function childIdsFor(
+	childIds: string[],
+	target: string,
+	known: Map<string, ChildRow>,
+	targetChildren: ChildRow[],
+	childMap?: Map<string, string>
+): string[] {
 	const out = new Set<string>();
 	const live = targetChildren.filter((c) => !c.deleted && c.householdId === target);
 	for (const id of childIds) {
@@ -129,7 +132,13 @@ export async function resolveRetiredVisits(tx: Queryable, visitIds: string[], no
 		const childIds =
 			row.data.householdId === null
 				? childrenComing(
-						theirs.map((c) => ({ id: c.id, deleted: c.deleted, householdId: c.householdId, birthYm: c.birthYm, nickname: null }) satisfies ChildData & { id: string; deleted: boolean }),
+						theirs.map(
+							(c) =>
+								({ id: c.id, deleted: c.deleted, householdId: c.householdId, birthYm: c.birthYm, nickname: null }) satisfies ChildData & {
+									id: string;
+									deleted: boolean;
+								}
+						),
 						row.session_date
 					).map((c) => c.id)
 				: childIdsFor(row.data.childIds, row.target, known, theirs);

@@ -70,7 +70,9 @@ export const actions: Actions = {
 		if (parsed.data.keepId === parsed.data.duplicateId) return fail(400, { errors: { form: '残す世帯とまとめる世帯が同じです' } as Record<string, string> });
 		const r = await mergeHouseholds(await getStore(), user, parsed.data.keepId, parsed.data.duplicateId);
 		if ('missing' in r) {
-			return fail(400, { errors: { form: 'どちらかの世帯が見つかりません。すでにまとめられたか、削除されています。もう一度確認してください' } as Record<string, string> });
+			return fail(400, {
+				errors: { form: 'どちらかの世帯が見つかりません。すでにまとめられたか、削除されています。もう一度確認してください' } as Record<string, string>
+			});
 		}
 		return { merged: r };
 	}
