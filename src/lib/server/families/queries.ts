@@ -89,8 +89,8 @@ export async function searchFamilies(db: Queryable, q: FamilySearch): Promise<Se
 	if (q.birth === undefined || q.site === undefined) return null;
 	const r = await db.query<{ id: string }>(
 		`select h.id::text from households h
-		 where not h.deleted
-		   and exists (select 1 from children c where c.household_id = h.id and not c.deleted and c.data->>'birthYm' = $1)
+		 where h.id in (select c.household_id from children c where c.data->>'birthYm' = $1 and not c.deleted)
+		   and not h.deleted
 		   and (h.registered_site_id = $2::uuid
 		        or exists (select 1 from visits v join sessions s on s.id = v.session_id where ${FAMILY_VISITS} and s.site_id = $2::uuid))
 		 order by h.id limit $3`,
