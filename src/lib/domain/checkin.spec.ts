@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cardQrPayload, formatCardCode, makeCardCode } from './card-code';
 import { decideCheckIn, sessionCounts, visitFor, type CheckInContext } from './checkin';
 import { uuidv7 } from './ids';
+import type { CardRetirementData } from './schemas';
 import * as f from '../../../tests/factories';
 
 const sessionId = uuidv7();
@@ -11,13 +12,16 @@ function ctx(
 	o: Partial<CheckInContext> & {
 		households?: ReturnType<typeof withId<ReturnType<typeof f.household>>>[];
 		children?: ReturnType<typeof withId<ReturnType<typeof f.child>>>[];
+		retirements?: Array<CardRetirementData & { id: string; deleted?: boolean }>;
 	} = {}
 ): CheckInContext {
 	const households = o.households ?? [];
 	const children = o.children ?? [];
+	const retirements = o.retirements ?? [];
 	return {
 		session: o.session ?? { ...f.session(siteId, { date: '2026-11-25', status: 'open' }), id: sessionId },
 		findHousehold: (code) => households.find((h) => h.cardCode === code),
+		findRetirement: (code) => retirements.find((r) => r.cardCode === code),
 		childrenOf: (hid) => children.filter((c) => c.householdId === hid),
 		visits: o.visits ?? []
 	};
@@ -68,6 +72,32 @@ describe('decideCheckIn', () => {
 		expect(decideCheckIn(code, ctx({ households: [household], visits: [byHousehold] }))).toMatchObject({ kind: 'already', visitId: byHousehold.id });
 		const undone = { ...withId(f.visit(sessionId, { cardCode: code })), deleted: true };
 		expect(decideCheckIn(code, ctx({ households: [household], visits: [undone] })).kind).toBe('check_in');
+	});
+
+	it('refuses a retired card however it is read, recording nothing, even before the session opens or for a family here already', () => {
+		const old = makeCardCode();
+		const reissued = withId({ cardCode: old, reason: 'reissued' as const, retiredOn: '2026-11-20' });
+		for (const input of [cardQrPayload(old), formatCardCode(old).toLowerCase(), old]) {
+			expect(decideCheckIn(input, ctx({ households: [household], retirements: [reissued] }))).toEqual({
+				kind: 'card_retired',
+				cardCode: old,
+				reason: 'reissued'
+			});
+		}
+		// A merged family's card, on a tablet that still holds the merged-away household and its visit today.
+		const merged = withId({ cardCode: code, reason: 'merged' as const, retiredOn: '2026-11-20' });
+		const visit = withId(f.visit(sessionId, { householdId: household.id, cardCode: code }));
+		const closed = { ...f.session(siteId, { date: '2026-11-25', status: 'closed' }), id: sessionId };
+		expect(decideCheckIn(code, ctx({ households: [household], retirements: [merged], visits: [visit] }))).toEqual({
+			kind: 'card_retired',
+			cardCode: code,
+			reason: 'merged'
+		});
+		expect(decideCheckIn(code, ctx({ session: closed, households: [household], retirements: [merged] })).kind).toBe('card_retired');
+		// Other cards are untouched; a mistyped old card is still a typo.
+		expect(decideCheckIn(makeCardCode(), ctx({ retirements: [reissued, merged] })).kind).toBe('check_in');
+		const typo = old.slice(0, 16) + (old[16] === '0' ? '1' : '0');
+		expect(decideCheckIn(typo, ctx({ retirements: [reissued] }))).toEqual({ kind: 'invalid', reason: 'check' });
 	});
 
 	it('refuses check-in while the session is not open', () => {

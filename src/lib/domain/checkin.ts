@@ -4,13 +4,15 @@
  */
 import { ageBandAt, type AgeBand } from './age-band';
 import { parseCardInput, type CardParseError } from './card-code';
-import type { BandCounts, ChildData, HouseholdData, SessionData, VisitData } from './schemas';
+import type { BandCounts, CardRetirementData, ChildData, HouseholdData, SessionData, VisitData } from './schemas';
 
 type WithId<T> = T & { id: string; deleted?: boolean };
 
 export type CheckInDecision =
 	/** Not one of our cards (foreign QR, mistyped code): record nothing. */
 	| { kind: 'invalid'; reason: CardParseError }
+	/** A card replaced by another (reissued, or its family merged with another registration): record nothing. */
+	| { kind: 'card_retired'; cardCode: string; reason: CardRetirementData['reason'] }
 	/** The session is not open for check-in (not started, closed or cancelled): record nothing. */
 	| { kind: 'session_not_open'; status: SessionData['status'] }
 	/** This card is already checked in at this session: record nothing new. */
@@ -22,6 +24,8 @@ export interface CheckInContext {
 	session: WithId<SessionData>;
 	/** The household holding this card code, if this tablet knows it. */
 	findHousehold: (cardCode: string) => WithId<HouseholdData> | undefined;
+	/** The retirement of this card code, if the centre has retired it (every tablet knows them all). */
+	findRetirement: (cardCode: string) => WithId<CardRetirementData> | undefined;
 	childrenOf: (householdId: string) => WithId<ChildData>[];
 	/** The session's visits on this tablet (including other tablets' at the same site). */
 	visits: WithId<VisitData>[];
@@ -30,8 +34,11 @@ export interface CheckInContext {
 export function decideCheckIn(input: string, ctx: CheckInContext): CheckInDecision {
 	const parsed = parseCardInput(input);
 	if (!parsed.ok) return { kind: 'invalid', reason: parsed.error };
-	if (ctx.session.status !== 'open') return { kind: 'session_not_open', status: ctx.session.status };
 	const cardCode = parsed.code;
+	// Before anything else: an old card is never right, and the family needs to hear so at once.
+	const retired = ctx.findRetirement(cardCode);
+	if (retired && !retired.deleted) return { kind: 'card_retired', cardCode, reason: retired.reason };
+	if (ctx.session.status !== 'open') return { kind: 'session_not_open', status: ctx.session.status };
 	const household = ctx.findHousehold(cardCode) ?? null;
 	const live = household && !household.deleted ? household : null;
 	const existing = ctx.visits.find((v) => !v.deleted && (v.cardCode === cardCode || (live !== null && v.householdId === live.id)));

@@ -98,6 +98,19 @@ export const childData = z.strictObject({
 	nickname: shortText(20).nullable()
 });
 
+/**
+ * A card code that no longer checks in anywhere: its household got a new card (`reissued`), or was
+ * merged into another registered for the same family (`merged`). Reference data from the centre to
+ * every tablet, so that a scan of the old card is refused, and said to be refused, even where the
+ * family is not held. Nothing personal: which household the code led to stays at the centre.
+ */
+export const CARD_RETIREMENT_REASONS = ['reissued', 'merged'] as const;
+export const cardRetirementData = z.strictObject({
+	cardCode,
+	reason: z.enum(CARD_RETIREMENT_REASONS),
+	retiredOn: isoDate
+});
+
 export const VISIT_METHODS = ['camera', 'scanner', 'typed', 'walkin', 'registration'] as const;
 export const bandCounts = z.strictObject({
 	age0: z.int().min(0).max(20),
@@ -232,6 +245,7 @@ export type TopicData = z.infer<typeof topicData>;
 export type TownData = z.infer<typeof townData>;
 export type StaffData = z.infer<typeof staffData>;
 export type DeviceInfo = z.infer<typeof deviceInfo>;
+export type CardRetirementData = z.infer<typeof cardRetirementData>;
 export type BandCounts = z.infer<typeof bandCounts>;
 
 /** The default consultation topics (centre can add more). */

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
 	cardCode,
+	cardRetirementData,
 	childData,
 	consultationData,
 	hlcStamp,
@@ -28,15 +29,31 @@ export const DEFAULT_PULL_LIMIT = 1000;
 export const MAX_PULL_LIMIT = 5000;
 
 /** Every table that syncs, in the order a tablet applies a pulled page's rows (parents first). */
-export const SYNC_TABLES = ['programs', 'sites', 'sessions', 'topics', 'towns', 'staff', 'households', 'children', 'visits', 'consultations'] as const;
+export const SYNC_TABLES = [
+	'programs',
+	'sites',
+	'sessions',
+	'topics',
+	'towns',
+	'staff',
+	'households',
+	'children',
+	'visits',
+	'consultations',
+	'card_retirements'
+] as const;
 export type SyncTable = (typeof SYNC_TABLES)[number];
 
 /** Tables a tablet may write. The rest is reference data that only flows down. */
 export const PUSHABLE_TABLES = ['sessions', 'households', 'children', 'visits', 'consultations'] as const;
 export type PushableTable = (typeof PUSHABLE_TABLES)[number];
 
-/** Tables that flow down to tablets. Consultations never do: a tablet keeps only what it needs. */
-export const PULLED_TABLES = ['programs', 'sites', 'sessions', 'topics', 'towns', 'staff', 'households', 'children', 'visits'] as const;
+/**
+ * Tables that flow down to tablets. Consultations never do: a tablet keeps only what it needs.
+ * Towns and card retirements go to every tablet, whatever families it holds: a family may register
+ * or show a retired card anywhere.
+ */
+export const PULLED_TABLES = ['programs', 'sites', 'sessions', 'topics', 'towns', 'staff', 'households', 'children', 'visits', 'card_retirements'] as const;
 
 export function isPushable(table: SyncTable): table is PushableTable {
 	return (PUSHABLE_TABLES as readonly string[]).includes(table);
@@ -52,7 +69,8 @@ export const TABLE_SCHEMAS = {
 	households: householdData,
 	children: childData,
 	visits: visitData,
-	consultations: consultationData
+	consultations: consultationData,
+	card_retirements: cardRetirementData
 } as const satisfies Record<SyncTable, z.ZodType>;
 
 export type TableData = { [T in SyncTable]: z.infer<(typeof TABLE_SCHEMAS)[T]> };

@@ -26,6 +26,8 @@ export function confirmationFor(outcome: CheckInOutcome, screenLang: KioskLang, 
 			return { tone: 'warn', title: t.already, detail: t.alreadyDetail, lang: tag };
 		case 'session_not_open':
 			return { tone: 'error', title: t.notOpen, detail: t.notOpenDetail, lang: tag };
+		case 'card_retired':
+			return { tone: 'error', title: t.cardRetired, detail: t.cardRetiredDetail, lang: tag };
 		case 'invalid':
 			return { tone: 'error', title: d.reason === 'foreign' ? t.invalidForeign : t.invalidTypo, detail: t.invalidDetail, lang: tag };
 	}

@@ -71,6 +71,8 @@ export class HirobaDB extends Dexie {
 	children!: Table<Row<'children'>, string>;
 	visits!: Table<Row<'visits'>, string>;
 	consultations!: Table<Row<'consultations'>, string>;
+	/** Card codes that no longer check in (reissued or merged at the centre); named as the synced table. */
+	card_retirements!: Table<Row<'card_retirements'>, string>;
 	/** Local-only. */
 	outbox!: Table<OutboxEntry, number>;
 	/** Local-only. */
@@ -102,6 +104,10 @@ export class HirobaDB extends Dexie {
 		this.version(3).stores({
 			drafts: 'id, staffId',
 			consultations: 'id, sessionId, staffId'
+		});
+		// v4: retired card codes, pulled from the centre by every tablet, looked up by code at each scan.
+		this.version(4).stores({
+			card_retirements: 'id, cardCode'
 		});
 		// v5: the ward's 町丁 with readings, reference data from the centre (the kiosk's town list).
 		this.version(5).stores({

@@ -3,7 +3,7 @@
  * saveRecord(s), so it lands in IndexedDB and the outbox in one transaction; offline it simply
  * waits in the outbox, and the sync engine pushes it when the centre can be reached.
  */
-import { makeCardCode } from '$lib/domain/card-code';
+import { makeCardCode, parseCardInput } from '$lib/domain/card-code';
 import { childrenComing, decideCheckIn, visitFor, type CheckInDecision } from '$lib/domain/checkin';
 import { uuidv7 } from '$lib/domain/ids';
 import type { BandCounts, ChildData, HouseholdData, SessionData, VisitData } from '$lib/domain/schemas';
@@ -52,28 +52,38 @@ export type CheckInOutcome = { decision: CheckInDecision; visit: Row<'visits'> |
 
 /**
  * Check a card in at a session. The decision and the write happen in one transaction, so two quick
- * scans of the same card cannot both record a visit.
+ * scans of the same card cannot both record a visit. A card the centre has retired (replaced by a
+ * new one) records nothing, once this tablet has pulled the retirement; offline before that, it
+ * checks in, and the centre counts the visit for the family the old card led to.
  */
 export async function checkIn(db: HirobaDB, sessionId: string, input: string, method: VisitData['method'], clock: Clock = {}): Promise<CheckInOutcome> {
-	return db.transaction('rw', [db.sessions, db.households, db.children, db.visits, db.outbox, db.meta], async () => {
+	return db.transaction('rw', [db.sessions, db.households, db.children, db.visits, db.card_retirements, db.outbox, db.meta], async () => {
 		const session = await db.sessions.get(sessionId);
 		if (!session) throw new Error(`no session ${sessionId}`);
 		const visits = await db.visits.where('sessionId').equals(sessionId).toArray();
-		// Card codes are unique, so at most one household; load it and its children up front.
-		const code = input;
+		// Card codes are unique, so at most one household and one retirement; load them (and the
+		// household's children) up front.
 		const households = new Map<string, Row<'households'>>();
+		const retirements = new Map<string, Row<'card_retirements'>>();
 		const childrenByHousehold = new Map<string, Row<'children'>[]>();
-		const probe = decideCheckIn(code, { session, findHousehold: () => undefined, childrenOf: () => [], visits: [] });
-		if (probe.kind === 'check_in') {
-			const h = (await db.households.where('cardCode').equals(probe.cardCode).toArray()).find((x) => !x.deleted);
-			if (h) {
+		const parsed = parseCardInput(input);
+		if (parsed.ok) {
+			const [found, retired] = await Promise.all([
+				db.households.where('cardCode').equals(parsed.code).toArray(),
+				db.card_retirements.where('cardCode').equals(parsed.code).toArray()
+			]);
+			const h = found.find((x) => !x.deleted);
+			const r = retired.find((x) => !x.deleted);
+			if (r) retirements.set(r.cardCode, r);
+			if (h && !r) {
 				households.set(h.cardCode, h);
 				childrenByHousehold.set(h.id, await db.children.where('householdId').equals(h.id).toArray());
 			}
 		}
-		const decision = decideCheckIn(code, {
+		const decision = decideCheckIn(input, {
 			session,
 			findHousehold: (c) => households.get(c),
+			findRetirement: (c) => retirements.get(c),
 			childrenOf: (id) => childrenByHousehold.get(id) ?? [],
 			visits
 		});

@@ -12,6 +12,8 @@ const text: KioskText = {
 	invalidForeign: 'This does not look like a Hiroba card',
 	invalidTypo: 'The card number is not correct',
 	invalidDetail: 'Please try again, or ask a member of staff.',
+	cardRetired: 'This card has been replaced',
+	cardRetiredDetail: 'This card can no longer be used to check in. Please ask a member of staff.',
 	notOpen: 'Check-in is paused',
 	notOpenDetail: 'Please ask a member of staff.',
 	firstTime: 'First visit',

@@ -12,6 +12,8 @@ const text: KioskText = {
 	invalidForeign: '히로바 카드가 아닌 것 같습니다',
 	invalidTypo: '카드 번호가 올바르지 않습니다',
 	invalidDetail: '다시 시도하시거나 직원에게 문의해 주세요.',
+	cardRetired: '이 카드는 새 카드로 교체되었습니다',
+	cardRetiredDetail: '이 카드로는 접수할 수 없습니다. 직원에게 문의해 주세요.',
 	notOpen: '지금은 접수를 멈추고 있습니다',
 	notOpenDetail: '직원에게 문의해 주세요.',
 	firstTime: '처음 오신 분',

@@ -12,6 +12,8 @@ const text: KioskText = {
 	invalidForeign: 'Đây có vẻ không phải thẻ Hiroba',
 	invalidTypo: 'Số thẻ không đúng',
 	invalidDetail: 'Vui lòng thử lại hoặc hỏi nhân viên.',
+	cardRetired: 'Thẻ này đã được thay bằng thẻ mới',
+	cardRetiredDetail: 'Không thể dùng thẻ này để tiếp nhận nữa. Vui lòng hỏi nhân viên.',
 	notOpen: 'Tạm dừng tiếp nhận',
 	notOpenDetail: 'Vui lòng hỏi nhân viên.',
 	firstTime: 'Lần đầu đến',

@@ -12,6 +12,8 @@ const text: KioskText = {
 	invalidForeign: '这不是广场的卡片',
 	invalidTypo: '卡号不正确',
 	invalidDetail: '请再试一次，或询问工作人员。',
+	cardRetired: '此卡已更换为新卡',
+	cardRetiredDetail: '此卡已不能用于签到，请询问工作人员。',
 	notOpen: '签到暂停中',
 	notOpenDetail: '请询问工作人员。',
 	firstTime: '第一次来访',

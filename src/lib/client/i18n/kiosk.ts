@@ -24,6 +24,8 @@ const ja = {
 	invalidForeign: 'ひろばのカードではないようです',
 	invalidTypo: 'カード番号が正しくありません',
 	invalidDetail: 'もう一度お試しいただくか、スタッフにお声がけください。',
+	cardRetired: 'このカードは新しいカードに切り替わりました',
+	cardRetiredDetail: 'このカードでは受付できません。スタッフにお声がけください。',
 	notOpen: 'ただいま受付を停止しています',
 	notOpenDetail: 'スタッフにお声がけください。',
 	firstTime: 'はじめての方',

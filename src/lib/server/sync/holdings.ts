@@ -123,14 +123,15 @@ export async function noteVisitWrites(
 	}
 	if (seen.size === 0) return;
 	const list = [...seen.values()];
-	// A card alone names the family that holds it, if the centre has it yet.
+	// A card alone names the family that holds it, if the centre has it yet (not one merged into
+	// another: the card of a merged household is retired, and a tablet that shows it learns nothing).
 	const arrived = await upsertSightings(
 		tx,
 		`x as (select * from unnest($2::uuid[], $3::uuid[], $4::text[]) as x(s, h, c)),
 		 sight as (
 		   select coalesce(x.h, h.id) as h, s.site_id as s, max(s.session_date) as d
 		   from x join sessions s on s.id = x.s
-		   left join households h on x.h is null and h.card_code = x.c
+		   left join households h on x.h is null and h.card_code = x.c and not h.deleted
 		   where coalesce(x.h, h.id) is not null
 		   group by 1, 2
 		 )`,
@@ -141,18 +142,22 @@ export async function noteVisitWrites(
 }
 
 /**
- * The families among `householdIds` that the centre has: each one's card code, and whether a device
- * at `siteIds` may hold it now. A family missing from the answer is not known at the centre.
+ * The families among `householdIds` that the centre has: each one's card code, whether a device
+ * at `siteIds` may hold it now, and whether it is a tombstone (merged into another family). A family missing from the answer is not known at the centre.
  */
-export async function families(tx: Queryable, siteIds: string[], householdIds: string[]): Promise<Map<string, { cardCode: string; held: boolean }>> {
+export async function families(
+	tx: Queryable,
+	siteIds: string[],
+	householdIds: string[]
+): Promise<Map<string, { cardCode: string; held: boolean; deleted: boolean }>> {
 	if (householdIds.length === 0) return new Map();
-	const r = await tx.query<{ id: string; card_code: string; held: boolean }>(
-		`select h.id::text, h.card_code,
+	const r = await tx.query<{ id: string; card_code: string; held: boolean; deleted: boolean }>(
+		`select h.id::text, h.card_code, h.deleted,
 		   exists (select 1 from household_sites hs where hs.household_id = h.id and hs.site_id = any($2::uuid[]) and hs.live) as held
 		 from households h where h.id = any($1::uuid[])`,
 		[householdIds, siteIds]
 	);
-	return new Map(r.rows.map((row) => [row.id, { cardCode: row.card_code, held: row.held }]));
+	return new Map(r.rows.map((row) => [row.id, { cardCode: row.card_code, held: row.held, deleted: row.deleted }]));
 }
 
 /**

@@ -3,7 +3,9 @@
  * all programs, topics and the ward's towns; its own sites and their sessions; the roster of staff who work at its
  * sites; the households and children of families registered at or seen at its sites in the last
  * 13 months (holdings.ts); and the visits of its sites' sessions within a day of today made by
- * other tablets (so two tablets at one site share today's list). Rows the device itself wrote last
+ * other tablets (so two tablets at one site share today's list). Every device also gets every
+ * retired card code (card_retirements: few, and nothing personal), so an old card is refused at any
+ * site, whether or not the device holds its family. Rows the device itself wrote last
  * are not sent back to it. Consultations never flow down. Every page carries the centre's public
  * sealing key (seal.ts).
  *
@@ -59,6 +61,7 @@ export async function buildPull(store: Store, device: Device, since: string, lim
 			   union all select 'sessions', ${COLS} from sessions where ${window} and site_id = any($3::uuid[]) and ${notMine}
 			   union all select 'topics', ${COLS} from topics where ${window}
 			   union all select 'towns', ${COLS} from towns where ${window}
+			   union all select 'card_retirements', ${COLS} from card_retirements where ${window}
 			   union all select 'staff', ${COLS} from staff where ${window} and ${worksHere}
 			   union all select 'households', ${COLS} from households h where ${window} and ${notMine} and ${held('h.id')}
 			   union all select 'children', ${COLS} from children c where ${window} and ${notMine} and ${held('c.household_id')}

@@ -29,6 +29,7 @@ import { getKeyring } from '../crypto/keyring';
 import { keepRevisions } from '../consultations/cases';
 import { families } from './holdings';
 import { storedVersions, takeWriteLock, upsertRows, type RowVersion } from './records';
+import { resolveRetiredVisits, retiredCodes } from './retirements';
 
 /** Validate the envelope: any fault here refuses the whole push and applies nothing. */
 export function parsePushBody(body: unknown): ChangeEnvelope[] {
@@ -122,6 +123,11 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 			}
 		}
 
+		// A visit made with a card retired since (reissued, or its family merged into another) is
+		// still a visit by that family: named at the centre, so it counts for the family.
+		const visits = (byTable.get('visits') ?? []).filter((x) => verdicts.get(x.i)?.status === 'applied').map((x) => x.change.id);
+		await resolveRetiredVisits(tx, visits, now);
+
 		await rememberRefused(tx, device, refusedNow);
 
 		const results = changes.map((c, i) => verdicts.get(i) ?? { id: c.id, status: 'rejected' as const, error: { code: 'internal', message: 'no verdict' } });
@@ -204,6 +210,7 @@ type Stored = Map<string, { hlc: string; deleted: boolean; data: unknown }>;
 
 const FORBIDDEN_SITE = 'this device is not enrolled at the session’s site';
 const FORBIDDEN_HOUSEHOLD = 'this device may not hold this family: it was neither registered nor seen at the device’s sites in the last 13 months';
+const MERGED_HOUSEHOLD = 'this family was merged into another at the centre: its record no longer changes';
 
 /**
  * Row-level authorization (DESIGN.md "Trust no tablet"): what the device may change, judged on the
@@ -212,9 +219,12 @@ const FORBIDDEN_HOUSEHOLD = 'this device may not hold this family: it was neithe
  *
  * - sessions, visits and consultations belong to a site, which must be one of the device's;
  * - households and children only of families the device may hold (holdings.ts); a new household
- *   registers at one of the device's sites;
+ *   registers at one of the device's sites; a family merged into another at the centre no longer
+ *   changes, nor gains children;
  * - a visit names a family the device may hold, or one whose card it read (the card code proves it);
- *   its children are that family's;
+ *   its children are that family's. A held family's old card, retired since, still names it, and a
+ *   family merged into another names that one's children too (the centre then names the family
+ *   kept: resolveRetiredVisits);
  * - a consultation is by a staff member on the roster of the device's sites, about a family it may
  *   hold, and a child of that family.
  */
@@ -239,6 +249,8 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 				if (h.registeredSiteId === null || !sites.has(h.registeredSiteId)) {
 					reject(i, 'forbidden_household', 'a family registers at one of this device’s sites');
 				}
+			} else if (stored.get(change.id)?.deleted) {
+				reject(i, 'forbidden_household', MERGED_HOUSEHOLD);
 			} else if (!known.get(change.id)?.held) {
 				reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
 			} else if (h.registeredSiteId !== prev.registeredSiteId && (h.registeredSiteId === null || !sites.has(h.registeredSiteId))) {
@@ -262,6 +274,7 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 			const family = known.get((data as ChildData).householdId);
 			// Not there yet (its registration is still on its way, behind this child): worth a retry.
 			if (!family) reject(i, 'unknown_household', 'the family is not known at the centre');
+			else if (family.deleted) reject(i, 'forbidden_household', MERGED_HOUSEHOLD);
 			else if (!family.held || (prev && !known.get(prev.householdId)?.held)) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
 		}
 		return;
@@ -304,6 +317,17 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 	const familyOf = new Map(kids.map((row) => [row.id, row.household_id]));
 
 	if (table === 'visits') {
+		// Cards retired since the tablet made the visit: its family's old card (reissued), or the
+		// card of a family merged into another (whose children may have moved to that family).
+		const retired = await retiredCodes(tx, [
+			...named.flatMap((x) => ((x.data as VisitData).cardCode ? [(x.data as VisitData).cardCode!] : [])),
+			...[...known].filter(([, x]) => x.deleted).map(([, x]) => x.cardCode)
+		]);
+		const mergedInto = (id: string) => {
+			const family = known.get(id);
+			const r = family?.deleted ? retired.get(family.cardCode) : undefined;
+			return r?.reason === 'merged' ? r.householdId : null;
+		};
 		for (const { i, data, householdId } of named) {
 			const v = data as VisitData;
 			if (householdId === null) {
@@ -311,10 +335,16 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 				continue;
 			}
 			const card = cardOf.get(householdId);
+			// The family's old card, on a tablet that holds the family and had not yet heard of its new one.
+			const oldCard = v.cardCode !== null && held.has(householdId) && retired.get(v.cardCode)?.householdId === householdId;
+			const cardOk = v.cardCode === card || oldCard;
+			const into = mergedInto(householdId);
 			if (card === undefined) reject(i, 'unknown_household', 'the family is not known at the centre');
-			else if (!held.has(householdId) && v.cardCode !== card) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
-			else if (v.cardCode !== null && v.cardCode !== card) reject(i, 'forbidden_household', 'the card code is not this family’s');
-			else if (v.childIds.some((c) => familyOf.get(c) !== householdId)) reject(i, 'unknown_child', 'every child of a visit belongs to its family');
+			else if (!held.has(householdId) && !cardOk) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
+			else if (v.cardCode !== null && !cardOk) reject(i, 'forbidden_household', 'the card code is not this family’s');
+			else if (v.childIds.some((c) => familyOf.get(c) !== householdId && (into === null || familyOf.get(c) !== into))) {
+				reject(i, 'unknown_child', 'every child of a visit belongs to its family');
+			}
 		}
 		return;
 	}

@@ -28,6 +28,14 @@ export function tableName(table: SyncTable): string {
 	return table;
 }
 
+export interface WriteOptions {
+	/**
+	 * False: the families of these households and visits are not noted as seen at their sites, so no
+	 * tablet comes to hold them by this write (a visit resolved through a retired card, retirements.ts).
+	 */
+	noteSightings?: boolean;
+}
+
 export interface RowVersion {
 	id: string;
 	hlc: string;
@@ -47,7 +55,8 @@ export async function upsertRows(
 	table: SyncTable,
 	rows: RowVersion[],
 	originDevice: string | null,
-	now: number = Date.now()
+	now: number = Date.now(),
+	opts: WriteOptions = {}
 ): Promise<Set<string>> {
 	if (rows.length === 0) return new Set();
 	const t = tableName(table);
@@ -64,7 +73,7 @@ export async function upsertRows(
 		[JSON.stringify(rows.map((row, ord) => ({ ...row, ord }))), originDevice]
 	);
 	const written = new Set(r.rows.map((x) => x.id));
-	if (table === 'households' || table === 'visits') {
+	if ((table === 'households' || table === 'visits') && opts.noteSightings !== false) {
 		const done = rows.filter((row) => written.has(row.id));
 		if (table === 'households') await noteHouseholdWrites(tx, done as Parameters<typeof noteHouseholdWrites>[1], now);
 		else await noteVisitWrites(tx, done as Parameters<typeof noteVisitWrites>[1], now);
@@ -102,7 +111,8 @@ export async function writeCentreRecords<T extends SyncTable>(
 	tx: Queryable,
 	table: T,
 	records: Array<{ id?: string; data: TableData[T]; deleted?: boolean }>,
-	now: number = Date.now()
+	now: number = Date.now(),
+	opts: WriteOptions = {}
 ): Promise<string[]> {
 	await takeWriteLock(tx);
 	const schema = TABLE_SCHEMAS[table];
@@ -118,6 +128,6 @@ export async function writeCentreRecords<T extends SyncTable>(
 		deleted: r.deleted ?? false,
 		data: schema.parse(r.data)
 	}));
-	await upsertRows(tx, table, rows, null, now);
+	await upsertRows(tx, table, rows, null, now, opts);
 	return withIds.map((r) => r.id);
 }
