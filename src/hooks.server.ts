@@ -15,7 +15,10 @@ export const init: ServerInit = async () => {
 /** Headers for every response the app makes (page CSP comes from svelte.config.js). */
 const SECURITY_HEADERS: Record<string, string> = {
 	'x-content-type-options': 'nosniff',
-	'referrer-policy': 'no-referrer',
+	// Not no-referrer: under it a browser sends `Origin: null` with a plain same-origin form post, and
+	// SvelteKit's CSRF check then refuses every form that works without JavaScript (ログアウト was
+	// one). same-origin still sends nothing to any other site.
+	'referrer-policy': 'same-origin',
 	'permissions-policy': 'camera=(self), microphone=(), geolocation=()'
 };
 

@@ -102,11 +102,11 @@ describe('isPlainAuthority', () => {
 });
 
 describe('baselineHeaders', () => {
-	it('always sets nosniff, no-referrer, the permissions policy, DENY and a CSP with frame-ancestors', () => {
+	it('always sets nosniff, a same-origin referrer policy, the permissions policy, DENY and a CSP with frame-ancestors', () => {
 		const h = baselineHeaders({ tls: false });
 		expect(h).toMatchObject({
 			'x-content-type-options': 'nosniff',
-			'referrer-policy': 'no-referrer',
+			'referrer-policy': 'same-origin',
 			'x-frame-options': 'DENY'
 		});
 		expect(h['permissions-policy']).toMatch(/camera=\(self\)/);

@@ -40,7 +40,7 @@ function raw(base: string, path: string, opts: { method?: string; headers?: Reco
 /** The headers every public response must carry. */
 function expectBaseline(res: RawResponse, what: string) {
 	expect(res.headers['x-content-type-options'], what).toBe('nosniff');
-	expect(res.headers['referrer-policy'], what).toBe('no-referrer');
+	expect(res.headers['referrer-policy'], what).toBe('same-origin');
 	expect(res.headers['permissions-policy'], what).toBe('camera=(self), microphone=(), geolocation=()');
 	expect(res.headers['x-frame-options'], what).toBe('DENY');
 	expect(res.headers['content-security-policy'], what).toMatch(/(^|; )frame-ancestors 'none'(;|$)/);

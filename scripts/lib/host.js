@@ -226,7 +226,8 @@ export function baselineHeaders(opts) {
 	/** @type {Record<string, string>} */
 	const headers = {
 		'x-content-type-options': 'nosniff',
-		'referrer-policy': 'no-referrer',
+		// same-origin, not no-referrer: see src/hooks.server.ts (plain form posts need their Origin).
+		'referrer-policy': 'same-origin',
 		'permissions-policy': PERMISSIONS_POLICY,
 		'x-frame-options': 'DENY',
 		'content-security-policy': "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"

@@ -123,4 +123,23 @@ describe('centre and tablet enrollment in the browser', () => {
 		await page.getByRole('button', { name: '絞り込む' }).waitFor();
 		await expectAccessible(page, expect);
 	});
+
+	it('signs in and out (ログアウト is a plain form post) with JavaScript on and off', async () => {
+		for (const javaScriptEnabled of [true, false]) {
+			const ctx = await browser.newContext({ javaScriptEnabled });
+			const page = await ctx.newPage();
+			await page.goto(`${server.url}/centre/login`);
+			await page.getByLabel('ログインID').fill('coordinator1');
+			await page.getByLabel('パスワード').fill('hiroba-demo-1');
+			await page.getByRole('button', { name: 'ログイン' }).click();
+			await page.waitForURL(`${server.url}/centre`);
+			await page.getByRole('button', { name: 'ログアウト' }).click();
+			await page.waitForURL(`${server.url}/centre/login`);
+			expect(await page.getByRole('heading', { level: 1 }).textContent(), `JavaScript ${javaScriptEnabled ? 'on' : 'off'}`).toContain('ログイン');
+			// The session is gone: the centre sends the browser back to sign in.
+			await page.goto(`${server.url}/centre/reports`);
+			expect(new URL(page.url()).pathname).toBe('/centre/login');
+			await ctx.close();
+		}
+	});
 });
