@@ -231,6 +231,12 @@ const MERGED_HOUSEHOLD = 'this family was merged into another at the centre: its
 async function authorize(tx: Queryable, device: Device, table: PushableTable, items: Item[], stored: Stored, reject: Reject): Promise<void> {
 	const sites = new Set(device.siteIds);
 	const old = (id: string) => stored.get(id)?.data as Record<string, unknown> | undefined;
+	// An older version than the centre's changes nothing and is answered `stale`: refusing it for
+	// what happened to the record since (a merge) would answer a retry differently from the push.
+	const newer = (change: Item['change']) => {
+		const was = stored.get(change.id);
+		return was === undefined || change.hlc > was.hlc;
+	};
 
 	if (table === 'sessions') {
 		for (const { i, change, data } of items) {
@@ -249,7 +255,7 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 				if (h.registeredSiteId === null || !sites.has(h.registeredSiteId)) {
 					reject(i, 'forbidden_household', 'a family registers at one of this device’s sites');
 				}
-			} else if (stored.get(change.id)?.deleted) {
+			} else if (stored.get(change.id)?.deleted && newer(change)) {
 				reject(i, 'forbidden_household', MERGED_HOUSEHOLD);
 			} else if (!known.get(change.id)?.held) {
 				reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
@@ -274,7 +280,7 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 			const family = known.get((data as ChildData).householdId);
 			// Not there yet (its registration is still on its way, behind this child): worth a retry.
 			if (!family) reject(i, 'unknown_household', 'the family is not known at the centre');
-			else if (family.deleted) reject(i, 'forbidden_household', MERGED_HOUSEHOLD);
+			else if (family.deleted && newer(change)) reject(i, 'forbidden_household', MERGED_HOUSEHOLD);
 			else if (!family.held || (prev && !known.get(prev.householdId)?.held)) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
 		}
 		return;

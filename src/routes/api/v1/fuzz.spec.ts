@@ -640,12 +640,25 @@ describe.each(testStores())('fuzzing the device API on $name', (ts) => {
 				};
 				const first = await push();
 				const again = await push();
-				// What was applied is a duplicate now; every other verdict stands, with one exception
-				// the card-code check allows itself: it compares with the codes stored before the push,
+				// What was applied is a duplicate now; every other verdict stands, with two exceptions.
+				// The card-code check compares with the codes stored before the push,
 				// so a household refused a code that another household of the same push gave up gets
 				// it on the retry.
 				const freedThenTaken = (s: string, i: number) => s === 'rejected:card_code_taken' && again[i] === 'applied';
-				expect(again).toEqual(first.map((s, i) => (s === 'applied' ? 'duplicate' : freedThenTaken(s, i) ? 'applied' : s)));
+				// And a change to a record the same push wrote is judged again against the record as it
+				// now stands: a duplicate or stale version older than what was applied may be stale or
+				// refused now; a refusal stays a refusal (its reason may change), or is stale if a newer
+				// version was applied. Nothing of it is applied either time.
+				const applied = (i: number, newerOnly: boolean) =>
+					changes.some(
+						(c, j) => j !== i && first[j] === 'applied' && c.table === changes[i]!.table && c.id === changes[i]!.id && (!newerOnly || c.hlc > changes[i]!.hlc)
+					);
+				const refused = (v: string) => v.startsWith('rejected:');
+				const overtaken = (s: string, i: number) =>
+					s === 'duplicate' || s === 'stale'
+						? (again[i] === 'stale' || refused(again[i]!)) && applied(i, true)
+						: refused(s) && ((refused(again[i]!) && applied(i, false)) || (again[i] === 'stale' && applied(i, true)));
+				expect(again).toEqual(first.map((s, i) => (s === 'applied' ? 'duplicate' : freedThenTaken(s, i) ? 'applied' : overtaken(s, i) ? again[i] : s)));
 			}),
 			runs(0.5)
 		);
