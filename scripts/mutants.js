@@ -1,7 +1,8 @@
 /**
  * Do the properties bite? Plant each known bug in turn (a small edit of the source): sync bugs
  * against the hostile-network sync property, report-facts bugs against the property that holds the
- * attendance facts equal to the count from the visits; say whether the property failed, as it must.
+ * attendance facts equal to the count from the visits, season bugs against the model of the season
+ * rule; say whether the property failed, as it must.
  *
  *   npm run mutants                 # every planted bug, 200 runs each, PGlite
  *   npm run mutants -- replay 300   # one bug, 300 runs
@@ -141,7 +142,31 @@ const MUTANTS = [
 			"\tawait addToTotals(tx, ids, -1);\n\tawait tx.query('delete from report_households",
 			"\tawait tx.query('delete from report_households"
 		]
-	].map(([name, what, file, from, to]) => /** @type {[Edit]} */ ([{ name, what, file, from, to, spec: 'src/lib/server/reports/facts.spec.ts', runs: 30 }]))
+	].map(([name, what, file, from, to]) => /** @type {[Edit]} */ ([{ name, what, file, from, to, spec: 'src/lib/server/reports/facts.spec.ts', runs: 30 }])),
+	...[
+		['season-new-year', '3 January is not part of the 年末年始 closure', "return md >= '12-29' || md <= '01-03';", "return md >= '12-29' || md < '01-03';"],
+		[
+			'season-touching',
+			'a session ending when the new one starts counts as taken',
+			'return a.startTime < b.endTime && b.startTime < a.endTime;',
+			'return a.startTime <= b.endTime && b.startTime <= a.endTime;'
+		],
+		[
+			'season-last-day',
+			'the range’s last day gets no session',
+			'for (let date = rule.from; date <= rule.to; date = addDays(date, 1)) {',
+			'for (let date = rule.from; date < rule.to; date = addDays(date, 1)) {'
+		],
+		[
+			'season-holiday-first',
+			'a holiday that is already taken is reported as taken, not as the holiday',
+			"else if (holiday) plan.skipped.push({ date, reason: { kind: 'holiday', name: holiday } });\n\t\telse if ((taken.get(date) ?? []).some((s) => overlaps(s, rule))) plan.skipped.push({ date, reason: { kind: 'existing' } });",
+			"else if ((taken.get(date) ?? []).some((s) => overlaps(s, rule))) plan.skipped.push({ date, reason: { kind: 'existing' } });\n\t\telse if (holiday) plan.skipped.push({ date, reason: { kind: 'holiday', name: holiday } });"
+		]
+	].map(
+		([name, what, from, to]) =>
+			/** @type {[Edit]} */ ([{ name, what, file: 'src/lib/server/centre/season.ts', from, to, spec: 'src/lib/server/centre/season.spec.ts', runs: 200 }])
+	)
 ];
 
 const [only, runsArg] = process.argv.slice(2);

@@ -4,6 +4,8 @@
  * already holds a session at an overlapping time; and the form that refuses bad rules in Japanese.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import holidayJp from '@holiday-jp/holiday_jp';
 import { holidayName, isNewYearClosure, parseSeasonRule, planSeason, skipReasonJa, type SeasonRule } from './season';
 
 const rule = (o: Partial<SeasonRule>): SeasonRule => ({ weekdays: [1], startTime: '10:00', endTime: '12:00', from: '2026-11-01', to: '2026-11-30', ...o });
@@ -118,5 +120,63 @@ describe('parseSeasonRule', () => {
 		expect(errorsOf({ ...good, to: '2027-11-02' })).toEqual({ to: '期間は1年以内にしてください（終了日は開始日の365日後まで）' });
 		expect(errorsOf({ ...good, to: '2027-11-01' })).toBeNull();
 		expect(errorsOf({ ...good, from: TODAY, to: TODAY })).toBeNull();
+	});
+});
+
+describe('planSeason, against a model of the rule over random seasons', () => {
+	// The model: the calendar walked with Date objects, holidays asked of the library one day at a
+	// time, times compared as minutes. Planted bugs it must catch: `npm run mutants -- season-…`.
+	const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+	const time = fc.integer({ min: 6 * 60, max: 20 * 60 }).map((m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
+	const window = fc.tuple(time, fc.integer({ min: 15, max: 180 })).map(([start, len]) => {
+		const end = Math.min(minutes(start) + len, 23 * 60 + 59);
+		return { startTime: start, endTime: `${String(Math.floor(end / 60)).padStart(2, '0')}:${String(end % 60).padStart(2, '0')}` };
+	});
+	const day = (from: string, n: number) => new Date(Date.parse(`${from}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+	const season = fc
+		.record({
+			start: fc.integer({ min: 0, max: 6 * 365 }),
+			span: fc.integer({ min: 0, max: 365 }),
+			weekdays: fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 7 }),
+			window,
+			// A session anywhere in the day, or one that ends just as the rule's starts or starts just as it ends.
+			existing: fc.array(fc.tuple(fc.integer({ min: 0, max: 365 }), window, fc.constantFrom('any', 'before', 'after')), { maxLength: 30 })
+		})
+		.map(({ start, span, weekdays, window, existing }) => {
+			const from = day('2025-01-01', start);
+			const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+			const near = (w: typeof window, kind: string) =>
+				kind === 'before'
+					? { startTime: hhmm(Math.max(0, minutes(window.startTime) - 30)), endTime: window.startTime }
+					: kind === 'after'
+						? { startTime: window.endTime, endTime: hhmm(Math.min(23 * 60 + 59, minutes(window.endTime) + 30)) }
+						: w;
+			return {
+				rule: { weekdays, ...window, from, to: day(from, span) } satisfies SeasonRule,
+				existing: existing.map(([d, w, kind]) => ({ date: day(from, d), ...near(w, kind) }))
+			};
+		});
+
+	it('creates exactly the chosen weekdays that are neither closed, a holiday nor taken, and says why each other one is skipped', () => {
+		fc.assert(
+			fc.property(season, ({ rule, existing }) => {
+				const plan = planSeason(rule, existing);
+				const expected: Array<[string, string]> = [];
+				for (let n = 0; ; n++) {
+					const date = day(rule.from, n);
+					if (date > rule.to) break;
+					const d = new Date(`${date}T00:00:00Z`);
+					if (!rule.weekdays.includes(d.getUTCDay())) continue;
+					const [m, dd] = [d.getUTCMonth() + 1, d.getUTCDate()];
+					const closed = (m === 12 && dd >= 29) || (m === 1 && dd <= 3);
+					const holiday = holidayJp.isHoliday(d) ? holidayJp.between(d, d)[0]!.name : null;
+					const taken = existing.some((s) => s.date === date && minutes(s.startTime) < minutes(rule.endTime) && minutes(rule.startTime) < minutes(s.endTime));
+					expected.push([date, closed ? '年末年始' : holiday ? `祝日 ${holiday}` : taken ? '既存の開催回' : 'create']);
+				}
+				const got = [...plan.create.map((d) => [d, 'create'] as [string, string]), ...reasons(plan)].sort((a, b) => a[0].localeCompare(b[0]));
+				expect(got).toEqual(expected);
+			}),
+			{ numRuns: Number(process.env.SEASON_RUNS) || 200 }
+		);
 	});
 });
