@@ -173,7 +173,7 @@ describe('planSeason, against a model of the rule over random seasons', () => {
 					const taken = existing.some((s) => s.date === date && minutes(s.startTime) < minutes(rule.endTime) && minutes(rule.startTime) < minutes(s.endTime));
 					expected.push([date, closed ? '年末年始' : holiday ? `祝日 ${holiday}` : taken ? '既存の開催回' : 'create']);
 				}
-				const got = [...plan.create.map((d) => [d, 'create'] as [string, string]), ...reasons(plan)].sort((a, b) => a[0].localeCompare(b[0]));
+				const got = [...plan.create.map((d) => [d, 'create']), ...reasons(plan)].sort((a, b) => a[0]!.localeCompare(b[0]!));
 				expect(got).toEqual(expected);
 			}),
 			{ numRuns: Number(process.env.SEASON_RUNS) || 200 }
