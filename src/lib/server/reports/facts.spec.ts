@@ -193,10 +193,18 @@ describe.each(testStores())('attendance facts on $name', (ts) => {
 				case 'address':
 				case 'reissue': {
 					const h = households[o.household]!;
+					const before = h.data.cardCode;
 					if (o.k === 'address')
 						h.data = { ...h.data, areaKind: o.ward ? 'ward' : 'outside', town: o.ward ? `本町${o.town}丁目` : null, heardFrom: HEARD[o.heard]! };
 					else h.data = { ...h.data, cardCode: makeCardCode() };
 					await write('households', [h]);
+					if (o.k === 'reissue') {
+						// As the centre's reissue does (families/changes.ts reissueCard): visits made with the
+						// old card that name no family are named now, or they would no longer be the family's.
+						const old = visits.filter((v) => !v.deleted && v.data.householdId === null && v.data.cardCode !== null && v.data.cardCode === before);
+						for (const v of old) v.data = { ...v.data, householdId: h.id };
+						if (old.length > 0) await write('visits', old);
+					}
 					break;
 				}
 				case 'registerLate':
