@@ -18,14 +18,18 @@ import { enrollProbe, households, type Probe } from './probe';
 interface CentreVisit {
 	id: string;
 	deleted: boolean;
-	data: { cardCode: string | null; householdId: string | null };
+	data: { cardCode: string | null; householdId: string | null; checkedInAt: string };
 }
 
 /** The site's visits within a day of today that reached the centre, as another tablet there reads them. */
+/** When this suite began: the site's tablets also get the demo's visits of yesterday and today. */
+const SUITE_STARTED = Date.now();
+
+/** The visits checked in by this suite (not the demo's, which the pull's ±1 day also sends). */
 async function centreVisits(server: RunningServer, probe: Probe): Promise<CentreVisit[]> {
 	const r = await fetch(`${server.url}/api/v1/sync/pull?since=0&limit=5000`, { headers: { authorization: `Bearer ${probe.token}` } });
 	const body = (await r.json()) as { changes: Array<CentreVisit & { table: string }> };
-	return body.changes.filter((c) => c.table === 'visits');
+	return body.changes.filter((c) => c.table === 'visits' && Date.parse(c.data.checkedInAt) >= SUITE_STARTED - 1000);
 }
 
 /** What the tablet's IndexedDB holds now: the retired card codes, and the card of one household. */
