@@ -125,8 +125,22 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 
 		// A visit made with a card retired since (reissued, or its family merged into another) is
 		// still a visit by that family: named at the centre, so it counts for the family.
-		const visits = (byTable.get('visits') ?? []).filter((x) => verdicts.get(x.i)?.status === 'applied').map((x) => x.change.id);
-		await resolveRetiredVisits(tx, visits, now);
+		// Only a visit that names no family by a card, or names a family merged away, can be one: most
+		// name a live family, and are not looked up at all (a lookup per push is a cost every tablet pays).
+		const appliedVisits = (byTable.get('visits') ?? [])
+			.filter((x) => verdicts.get(x.i)?.status === 'applied')
+			.map((x) => ({ id: x.change.id, v: x.data as VisitData }));
+		const families = [...new Set(appliedVisits.flatMap((x) => (x.v.householdId ? [x.v.householdId] : [])))];
+		const gone =
+			families.length === 0
+				? new Set<string>()
+				: new Set((await tx.query<{ id: string }>('select id::text from households where id = any($1::uuid[]) and deleted', [families])).rows.map((r) => r.id));
+		const maybeRetired = appliedVisits.filter((x) => (x.v.householdId === null ? x.v.cardCode !== null : gone.has(x.v.householdId)));
+		await resolveRetiredVisits(
+			tx,
+			maybeRetired.map((x) => x.id),
+			now
+		);
 
 		await rememberRefused(tx, device, refusedNow);
 
@@ -325,8 +339,13 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 	if (table === 'visits') {
 		// Cards retired since the tablet made the visit: its family's old card (reissued), or the
 		// card of a family merged into another (whose children may have moved to that family).
+		// Only a card that is not its family's current one can matter (a visit naming no family is not
+		// judged on its card here): most visits need no lookup.
 		const retired = await retiredCodes(tx, [
-			...named.flatMap((x) => ((x.data as VisitData).cardCode ? [(x.data as VisitData).cardCode!] : [])),
+			...named.flatMap((x) => {
+				const v = x.data as VisitData;
+				return v.cardCode !== null && x.householdId !== null && v.cardCode !== cardOf.get(x.householdId) ? [v.cardCode] : [];
+			}),
 			...[...known].filter(([, x]) => x.deleted).map(([, x]) => x.cardCode)
 		]);
 		const mergedInto = (id: string) => {
