@@ -6,6 +6,7 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { closeStore, getStore } from '$lib/server/db';
 import { logError } from '$lib/server/log';
+import '$lib/server/zod-locale';
 
 export const init: ServerInit = async () => {
 	await getStore();
@@ -36,8 +37,9 @@ export const handle: Handle = async ({ event, resolve }) => {
 };
 
 /** Unexpected errors are logged here and leave as a stable code with a message that reveals nothing. */
-export const handleError: HandleServerError = ({ error, event, status, message }) => {
-	if (status === 404) return { code: 'not_found', message: 'Not found' };
+export const handleError: HandleServerError = ({ error, event, status }) => {
+	// Japanese, because the error page shows it; never the framework's own (English) message.
+	if (status === 404) return { code: 'not_found', message: 'ページが見つかりません' };
 	logError(`server ${event.request.method} ${event.url.pathname}`, error);
-	return { code: 'internal', message: status >= 500 ? 'Something went wrong on the server; it has been logged.' : message };
+	return { code: 'internal', message: status >= 500 ? 'サーバーでエラーが発生しました（記録されています）' : 'リクエストを処理できませんでした' };
 };

@@ -17,6 +17,11 @@ precacheAndRoute(self.__WB_MANIFEST, { ignoreURLParametersMatching: [/.*/] });
 cleanupOutdatedCaches();
 registerOfflineNavigation();
 
-// A new version takes over at once: the kiosk must never run a mix of two builds' chunks.
-self.addEventListener('install', () => void self.skipWaiting());
+// A new build installs beside the running one and waits. Taking over at once would drop the old
+// build's files from the precache while its page still runs, and that page loads some chunks late
+// (the PIN pad, the kiosk's languages): offline they would be gone. The page asks for the switch
+// (sw-register.ts) when it can reload at once: staff tapping 「今すぐ更新」, or the kiosk idle.
+self.addEventListener('message', (event) => {
+	if ((event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();
+});
 clientsClaim();

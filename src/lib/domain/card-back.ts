@@ -1,7 +1,8 @@
 /**
  * The back of a printed family card, in the language the family chose at the kiosk. It says how to
  * use the card and nothing about the family. The kiosk button it names is the kiosk's own label in
- * that language (client/i18n/kiosk*.ts `typeCode`; a test keeps them the same).
+ * that language (client/i18n/kiosk*.ts `typeCode`; a test keeps them the same). やさしいにほんご
+ * carries furigana (漢字《かんじ》), printed through <Say>.
  */
 import type { HouseholdData } from './schemas';
 
@@ -19,6 +20,14 @@ export const CARD_BACK: Record<CardLanguage, CardBackText> = {
 			'ひろばの受付で、このカードのQRコードをタブレットに見せてください。',
 			'読み取れないときは「カード番号を入力」を押して、表の番号を入力してください。',
 			'カードに名前や住所は入っていません。なくしたときはスタッフに声をかけてください。'
+		]
+	},
+	easy: {
+		title: 'この カードの 使《つか》い方《かた》',
+		steps: [
+			'ひろばの 受付《うけつけ》で、この カードの QRコードを タブレットに 見《み》せて ください。',
+			'読《よ》めない ときは「カードの 番号《ばんごう》を 入《い》れる」を おして ください。カードの 表《おもて》の 番号《ばんごう》を 入《い》れます。',
+			'カードに 名前《なまえ》や 住所《じゅうしょ》は 書《か》いて いません。なくした ときは スタッフに 言《い》って ください。'
 		]
 	},
 	en: {
@@ -55,14 +64,4 @@ export const CARD_BACK: Record<CardLanguage, CardBackText> = {
 	}
 };
 
-/** Each language by its own name, as the kiosk's language menu shows it (client/i18n/kiosk.ts LANG_NAME). */
-export const LANGUAGE_NAME: Record<CardLanguage, string> = {
-	ja: '日本語',
-	en: 'English',
-	zh: '中文',
-	ko: '한국어',
-	vi: 'Tiếng Việt'
-};
-
-/** The `lang` attribute of text in each language (Chinese is written in simplified characters, as at the kiosk). */
-export const LANGUAGE_TAG: Record<CardLanguage, string> = { ja: 'ja', en: 'en', zh: 'zh-Hans', ko: 'ko', vi: 'vi' };
+export { LANGUAGE_NAME, LANGUAGE_TAG } from './schemas';

@@ -97,25 +97,37 @@ export function formatDateJa(date: IsoDate, opts: { era?: boolean } = {}): strin
 	}).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
-const dateTimeJa = new Intl.DateTimeFormat('ja-JP', {
-	timeZone: TIME_ZONE,
-	year: 'numeric',
-	month: 'numeric',
-	day: 'numeric',
-	hour: '2-digit',
-	minute: '2-digit'
-});
+/**
+ * A formatter made on first use: building an Intl.DateTimeFormat (the Japanese calendar's above
+ * all) takes milliseconds, which a tablet's cold start should not spend on formats it may not show.
+ */
+function onFirstUse(make: () => Intl.DateTimeFormat): () => Intl.DateTimeFormat {
+	let made: Intl.DateTimeFormat | undefined;
+	return () => (made ??= make());
+}
+
+const dateTimeJa = onFirstUse(
+	() =>
+		new Intl.DateTimeFormat('ja-JP', {
+			timeZone: TIME_ZONE,
+			year: 'numeric',
+			month: 'numeric',
+			day: 'numeric',
+			hour: '2-digit',
+			minute: '2-digit'
+		})
+);
 
 /** `2026/11/25 09:30` in Tokyo time. */
 export function formatDateTimeJa(instant: Date | number | string): string {
-	return dateTimeJa.format(new Date(instant));
+	return dateTimeJa().format(new Date(instant));
 }
 
-const timeJa = new Intl.DateTimeFormat('ja-JP', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit' });
+const timeJa = onFirstUse(() => new Intl.DateTimeFormat('ja-JP', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit' }));
 
 /** `09:30` in Tokyo time. */
 export function formatTimeJa(instant: Date | number | string): string {
-	return timeJa.format(new Date(instant));
+	return timeJa().format(new Date(instant));
 }
 
 /** Whole calendar days from `from` to `to` (negative when `to` is earlier). */
@@ -132,12 +144,14 @@ export function formatYearMonthJa(ym: YearMonth): string {
 	return `${Number(ym.slice(0, 4))}年${Number(ym.slice(5, 7))}月`;
 }
 
-const eraFormat = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { timeZone: 'UTC', era: 'long', year: 'numeric', month: 'numeric', day: 'numeric' });
+const eraFormat = onFirstUse(
+	() => new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { timeZone: 'UTC', era: 'long', year: 'numeric', month: 'numeric', day: 'numeric' })
+);
 
 /** The era name and era year of a calendar date, the first year written 元 as official documents do. */
 function eraYear(date: IsoDate): { era: string; year: string; month: number; day: number } | null {
 	const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-	const parts = eraFormat.formatToParts(new Date(Date.UTC(y, m - 1, d)));
+	const parts = eraFormat().formatToParts(new Date(Date.UTC(y, m - 1, d)));
 	const era = parts.find((p) => p.type === 'era')?.value;
 	const year = parts.find((p) => p.type === 'year')?.value;
 	if (!era || !year) return null;

@@ -5,6 +5,7 @@ import type { CARD_RETIREMENT_REASONS, HouseholdData, KIOSK_LANGUAGES } from './
 /** The language the kiosk greets the family in. */
 export const LANGUAGE_LABEL_JA: Record<(typeof KIOSK_LANGUAGES)[number], string> = {
 	ja: '日本語',
+	easy: 'やさしい日本語',
 	en: '英語',
 	zh: '中国語',
 	ko: '韓国語',

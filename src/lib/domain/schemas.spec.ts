@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import * as f from '../../../tests/factories';
 import { makeCardCode } from './card-code';
 import { hashPin } from './pin';
@@ -31,19 +31,19 @@ import { MAX_SEALED_CHARS } from './seal';
 type Issue = { path: PropertyKey[]; code: string };
 
 /** The issues of a refused value, as (path, code); fails the test if the value passes. */
-function issues(schema: z.ZodType, value: unknown): Issue[] {
+function issues(schema: z.ZodMiniType, value: unknown): Issue[] {
 	const r = schema.safeParse(value);
 	if (r.success) throw new Error(`expected a refusal for ${JSON.stringify(value)}`);
 	return r.error.issues.map((i) => ({ path: i.path, code: i.code }));
 }
 
 /** The paths of a refused value's issues. */
-const paths = (schema: z.ZodType, value: unknown) => issues(schema, value).map((i) => i.path);
+const paths = (schema: z.ZodMiniType, value: unknown) => issues(schema, value).map((i) => i.path);
 
-const ok = (schema: z.ZodType, value: unknown) => expect(schema.safeParse(value).success).toBe(true);
+const ok = (schema: z.ZodMiniType, value: unknown) => expect(schema.safeParse(value).success).toBe(true);
 
 /** The one issue of a refused value: its path and message. */
-function theIssue(schema: z.ZodType, value: unknown): { path: PropertyKey[]; message: string } {
+function theIssue(schema: z.ZodMiniType, value: unknown): { path: PropertyKey[]; message: string } {
 	const r = schema.safeParse(value);
 	if (r.success) throw new Error(`expected a refusal for ${JSON.stringify(value)}`);
 	expect(r.error.issues).toHaveLength(1);

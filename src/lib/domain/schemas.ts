@@ -3,8 +3,13 @@
  * schema is the record's content as it crosses the wire in a sync change (`data`); the envelope
  * carries `id`, `hlc` and `deleted`. Schemas are strict: an unknown key is an error, not a
  * silently dropped field.
+ *
+ * They are written with zod/mini (functional checks, `z.nullable(x)`, `.check(z.maxLength(n))`)
+ * because the tablet loads them: classic zod's methods cannot be tree-shaken and cost the kiosk's
+ * first load about three times as much. Server code may nest them in classic schemas freely; the
+ * server configures English for zod's own messages (server/zod-locale.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isCardCode } from './card-code';
 import { isValidIsoDate, YEAR_MONTH_RE } from './dates';
 import { HLC_RE } from './hlc';
@@ -12,15 +17,19 @@ import { UUID_RE } from './ids';
 import { MAX_SEALED_CHARS, SEALED_RE } from './seal-format';
 import { cleanText } from './text';
 
-export const uuid = z.string().regex(UUID_RE, 'must be a UUID');
-export const hlcStamp = z.string().regex(HLC_RE, 'must be an hlc stamp');
-export const isoDate = z.string().refine(isValidIsoDate, 'must be a date YYYY-MM-DD');
-export const yearMonth = z.string().regex(YEAR_MONTH_RE, 'must be a year-month YYYY-MM');
-export const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM');
+export const uuid = z.string().check(z.regex(UUID_RE, 'must be a UUID'));
+export const hlcStamp = z.string().check(z.regex(HLC_RE, 'must be an hlc stamp'));
+export const isoDate = z.string().check(z.refine(isValidIsoDate, 'must be a date YYYY-MM-DD'));
+export const yearMonth = z.string().check(z.regex(YEAR_MONTH_RE, 'must be a year-month YYYY-MM'));
+export const timeOfDay = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM'));
 export const instant = z.iso.datetime({ offset: true });
-export const cardCode = z.string().refine(isCardCode, 'must be a valid card code');
+export const cardCode = z.string().check(z.refine(isCardCode, 'must be a valid card code'));
 /** A one-line free-text field (a name, a nickname, a town): see text.ts for what it refuses. */
-const shortText = (max: number) => cleanText().trim().max(max);
+const shortText = (max: number) => cleanText().check(z.trim(), z.maxLength(max));
+/** A non-empty one-line free-text field. */
+const requiredText = (max: number) => shortText(max).check(z.minLength(1));
+/** A whole number from `min` to `max`. */
+const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 
 export const PROGRAM_CODES = ['ohisama', 'nikoniko', 'nobinobi'] as const;
 export const programCode = z.enum(PROGRAM_CODES);
@@ -28,23 +37,23 @@ export type ProgramCode = z.infer<typeof programCode>;
 
 export const programData = z.strictObject({
 	code: programCode,
-	nameJa: shortText(50).min(1),
+	nameJa: requiredText(50),
 	outdoor: z.boolean(),
-	sort: z.int().min(0).max(1000)
+	sort: intIn(0, 1000)
 });
 
 export const SITE_CAPACITY_MAX = 500;
 
 export const siteData = z.strictObject({
 	programId: uuid,
-	nameJa: shortText(80).min(1),
+	nameJa: requiredText(80),
 	/** The facility's public address or park name; never a family's. */
 	place: shortText(120),
 	/**
 	 * 定員: how many families the room or park takes at once, for the centre's planning. Optional
 	 * (and nullable): rows written before it existed, and tablets that never send it, still parse.
 	 */
-	capacity: z.int().min(1).max(SITE_CAPACITY_MAX).nullable().optional(),
+	capacity: z.optional(z.nullable(intIn(1, SITE_CAPACITY_MAX))),
 	outdoor: z.boolean(),
 	hasConsultant: z.boolean(),
 	active: z.boolean()
@@ -61,41 +70,57 @@ export const sessionData = z
 		startTime: timeOfDay,
 		endTime: timeOfDay,
 		status: sessionStatus,
-		cancelReason: z.enum(CANCEL_REASONS).nullable()
+		cancelReason: z.nullable(z.enum(CANCEL_REASONS))
 	})
-	.refine((s) => s.startTime < s.endTime, { message: 'endTime must be after startTime', path: ['endTime'] })
-	.refine((s) => (s.status === 'cancelled') === (s.cancelReason !== null), {
-		message: 'a cancelled session needs a reason, and only a cancelled one',
-		path: ['cancelReason']
-	});
+	.check(
+		z.refine((s) => s.startTime < s.endTime, { message: 'endTime must be after startTime', path: ['endTime'] }),
+		z.refine((s) => (s.status === 'cancelled') === (s.cancelReason !== null), {
+			message: 'a cancelled session needs a reason, and only a cancelled one',
+			path: ['cancelReason']
+		})
+	);
 
 export const HEARD_FROM = ['health_checkup', 'website', 'ward_newsletter', 'friend', 'poster', 'facility', 'passing_by', 'other'] as const;
-export const KIOSK_LANGUAGES = ['ja', 'en', 'zh', 'ko', 'vi'] as const;
+/** `easy` is やさしいにほんご: plain Japanese with furigana. */
+export const KIOSK_LANGUAGES = ['ja', 'easy', 'en', 'zh', 'ko', 'vi'] as const;
+/** Each language by its own name, as the kiosk's language menu and the centre's card pages show it. */
+export const LANGUAGE_NAME: Record<(typeof KIOSK_LANGUAGES)[number], string> = {
+	ja: '日本語',
+	easy: 'やさしいにほんご',
+	en: 'English',
+	zh: '中文',
+	ko: '한국어',
+	vi: 'Tiếng Việt'
+};
+/** BCP 47 tags for the `lang` attribute: やさしいにほんご is Japanese, Chinese is written in simplified characters. */
+export const LANGUAGE_TAG: Record<(typeof KIOSK_LANGUAGES)[number], string> = { ja: 'ja', easy: 'ja', en: 'en', zh: 'zh-Hans', ko: 'ko', vi: 'vi' };
 
 export const householdData = z
 	.strictObject({
 		cardCode,
 		/** How the kiosk greets the family; optional, never a legal name. */
-		nickname: shortText(20).nullable(),
+		nickname: z.nullable(shortText(20)),
 		areaKind: z.enum(['ward', 'outside']),
 		/** 町丁 within the ward, e.g. `本町2丁目`; null when outside the ward. */
-		town: shortText(40).nullable(),
-		heardFrom: z.enum(HEARD_FROM).nullable(),
-		consentVersion: shortText(20).min(1),
+		town: z.nullable(shortText(40)),
+		heardFrom: z.nullable(z.enum(HEARD_FROM)),
+		consentVersion: requiredText(20),
 		consentDate: isoDate,
-		registeredSiteId: uuid.nullable(),
+		registeredSiteId: z.nullable(uuid),
 		language: z.enum(KIOSK_LANGUAGES),
 		cardPrintRequested: z.boolean()
 	})
-	.refine((h) => (h.areaKind === 'ward') === (h.town !== null), {
-		message: 'town is given exactly when the family lives in the ward',
-		path: ['town']
-	});
+	.check(
+		z.refine((h) => (h.areaKind === 'ward') === (h.town !== null), {
+			message: 'town is given exactly when the family lives in the ward',
+			path: ['town']
+		})
+	);
 
 export const childData = z.strictObject({
 	householdId: uuid,
 	birthYm: yearMonth,
-	nickname: shortText(20).nullable()
+	nickname: z.nullable(shortText(20))
 });
 
 /**
@@ -113,36 +138,38 @@ export const cardRetirementData = z.strictObject({
 
 export const VISIT_METHODS = ['camera', 'scanner', 'typed', 'walkin', 'registration'] as const;
 export const bandCounts = z.strictObject({
-	age0: z.int().min(0).max(20),
-	age1: z.int().min(0).max(20),
-	age2: z.int().min(0).max(20),
-	age3plus: z.int().min(0).max(20),
-	school: z.int().min(0).max(20)
+	age0: intIn(0, 20),
+	age1: intIn(0, 20),
+	age2: intIn(0, 20),
+	age3plus: intIn(0, 20),
+	school: intIn(0, 20)
 });
 
 export const visitData = z
 	.strictObject({
 		sessionId: uuid,
 		/** Null for a walk-in, or for a card whose household has not reached this tablet yet. */
-		householdId: uuid.nullable(),
+		householdId: z.nullable(uuid),
 		/** The card that was scanned; resolves the household later when it arrives by sync. */
-		cardCode: cardCode.nullable(),
-		childIds: z.array(uuid).max(20),
+		cardCode: z.nullable(cardCode),
+		childIds: z.array(uuid).check(z.maxLength(20)),
 		/** Children counted by band, for walk-ins (households' children are counted from childIds). */
-		walkInChildren: bandCounts.nullable(),
-		adults: z.int().min(0).max(20),
+		walkInChildren: z.nullable(bandCounts),
+		adults: intIn(0, 20),
 		checkedInAt: instant,
-		checkedOutAt: instant.nullable(),
+		checkedOutAt: z.nullable(instant),
 		method: z.enum(VISIT_METHODS)
 	})
-	.refine((v) => (v.method === 'walkin') === (v.walkInChildren !== null), {
-		message: 'walk-ins, and only walk-ins, count children by band',
-		path: ['walkInChildren']
-	})
-	.refine((v) => v.method === 'walkin' || v.householdId !== null || v.cardCode !== null, {
-		message: 'a visit by a family names its household or card',
-		path: ['householdId']
-	});
+	.check(
+		z.refine((v) => (v.method === 'walkin') === (v.walkInChildren !== null), {
+			message: 'walk-ins, and only walk-ins, count children by band',
+			path: ['walkInChildren']
+		}),
+		z.refine((v) => v.method === 'walkin' || v.householdId !== null || v.cardCode !== null, {
+			message: 'a visit by a family names its household or card',
+			path: ['householdId']
+		})
+	);
 
 export const URGENCIES = ['normal', 'watch', 'urgent'] as const;
 export const FOLLOW_UPS = ['none', 'next_time', 'refer_centre', 'refer_health', 'refer_support', 'other'] as const;
@@ -158,35 +185,35 @@ export const FOLLOW_UP_NOTE_MAX = 200;
 export const DURATION_MAX_MIN = 240;
 
 /** A text sealed to the centre's key (seal.ts): what a tablet stores and sends instead of a note. */
-export const sealedText = z.string().max(MAX_SEALED_CHARS).regex(SEALED_RE, 'must be a text sealed to the centre (hs1.…)');
+export const sealedText = z.string().check(z.maxLength(MAX_SEALED_CHARS), z.regex(SEALED_RE, 'must be a text sealed to the centre (hs1.…)'));
 
 export const consultationData = z.strictObject({
 	sessionId: uuid,
 	staffId: uuid,
-	householdId: uuid.nullable(),
-	childId: uuid.nullable(),
-	childAgeBand: z.enum(AGE_BAND_VALUES).nullable(),
-	topics: z
-		.array(z.string().regex(TOPIC_CODE_RE))
-		.min(1)
-		.max(15)
-		.refine((t) => new Set(t).size === t.length, 'each topic once'),
-	durationMin: z.int().min(1).max(DURATION_MAX_MIN),
+	householdId: z.nullable(uuid),
+	childId: z.nullable(uuid),
+	childAgeBand: z.nullable(z.enum(AGE_BAND_VALUES)),
+	topics: z.array(z.string().check(z.regex(TOPIC_CODE_RE))).check(
+		z.minLength(1),
+		z.maxLength(15),
+		z.refine((t) => new Set(t).size === t.length, 'each topic once')
+	),
+	durationMin: intIn(1, DURATION_MAX_MIN),
 	/**
 	 * The note and follow-up note, sealed on the tablet to the centre's key (seal.ts), never in
 	 * clear. Null in a revision that leaves the text as the previous revision had it (a tablet
 	 * cannot read back what it sealed), and in a first version with no text.
 	 */
-	sealed: sealedText.nullable(),
+	sealed: z.nullable(sealedText),
 	urgency: z.enum(URGENCIES),
 	followUp: z.enum(FOLLOW_UPS),
 	consultedAt: instant
 });
 
 export const topicData = z.strictObject({
-	code: z.string().regex(TOPIC_CODE_RE),
-	labelJa: shortText(40).min(1),
-	sort: z.int().min(0).max(10_000),
+	code: z.string().check(z.regex(TOPIC_CODE_RE)),
+	labelJa: requiredText(40),
+	sort: intIn(0, 10_000),
 	active: z.boolean()
 });
 
@@ -202,10 +229,10 @@ export const ROMAJI_RE = /^[A-Za-zĀāĪīŪūĒēŌō0-9 '-]*$/u;
  * blank while the centre has not entered it yet.
  */
 export const townData = z.strictObject({
-	nameJa: shortText(40).min(1),
-	kana: shortText(60).regex(KANA_RE, 'must be hiragana'),
-	romaji: shortText(60).regex(ROMAJI_RE, 'must be romaji'),
-	sort: z.int().min(0).max(100_000),
+	nameJa: requiredText(40),
+	kana: shortText(60).check(z.regex(KANA_RE, 'must be hiragana')),
+	romaji: shortText(60).check(z.regex(ROMAJI_RE, 'must be romaji')),
+	sort: intIn(0, 100_000),
 	active: z.boolean()
 });
 
@@ -213,24 +240,24 @@ export const STAFF_ROLES = ['consultant', 'coordinator', 'admin'] as const;
 export const staffRole = z.enum(STAFF_ROLES);
 
 /** A tablet PIN hash: `pbkdf2-sha256$<iterations>$<salt b64url>$<hash b64url>`. */
-export const pinHash = z.string().regex(/^pbkdf2-sha256\$\d{4,7}\$[A-Za-z0-9_-]{16,}\$[A-Za-z0-9_-]{32,}$/);
+export const pinHash = z.string().check(z.regex(/^pbkdf2-sha256\$\d{4,7}\$[A-Za-z0-9_-]{16,}\$[A-Za-z0-9_-]{32,}$/));
 
 /** The roster as tablets see it: never a password hash. */
 export const staffData = z.strictObject({
-	displayName: shortText(40).min(1),
+	displayName: requiredText(40),
 	role: staffRole,
-	pinHash: pinHash.nullable(),
-	siteIds: z.array(uuid).max(50),
+	pinHash: z.nullable(pinHash),
+	siteIds: z.array(uuid).check(z.maxLength(50)),
 	active: z.boolean()
 });
 
 export const DEVICE_STATES = ['active', 'retired', 'revoked'] as const;
 export const deviceInfo = z.strictObject({
 	id: uuid,
-	name: shortText(60).min(1),
+	name: requiredText(60),
 	siteIds: z.array(uuid),
 	enrolledAt: instant,
-	lastSeenAt: instant.nullable(),
+	lastSeenAt: z.nullable(instant),
 	state: z.enum(DEVICE_STATES)
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { cleanText, describeBadChar, findBadChar } from './text';
 
 const single = (text: string) => findBadChar(text);
@@ -89,7 +90,7 @@ describe('describeBadChar', () => {
 
 describe('cleanText', () => {
 	it('passes clean text through and refuses bad text with the specific message', () => {
-		const schema = cleanText().trim().max(10);
+		const schema = cleanText().check(z.trim(), z.maxLength(10));
 		expect(schema.parse('  ぴよ  ')).toBe('ぴよ');
 		const r = schema.safeParse('ぴ\u0000よ');
 		expect(r.success).toBe(false);
@@ -97,8 +98,8 @@ describe('cleanText', () => {
 	});
 
 	it('checks the text as sent, before trimming: a trailing newline in single-line text is refused', () => {
-		expect(cleanText().trim().safeParse('ぴよ\n').success).toBe(false);
-		expect(cleanText({ multiLine: true }).trim().parse('ぴよ\n')).toBe('ぴよ');
+		expect(cleanText().check(z.trim()).safeParse('ぴよ\n').success).toBe(false);
+		expect(cleanText({ multiLine: true }).check(z.trim()).parse('ぴよ\n')).toBe('ぴよ');
 	});
 
 	it('allows tab and line breaks in multi-line text only', () => {

@@ -16,7 +16,7 @@
  * point, so the class below matches only unpaired halves); the tablet runs zod jitless, and this
  * costs no more there than on the server.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** U+1FFFE, U+1FFFF … U+10FFFE, U+10FFFF as regular-expression class items. */
 const PLANE_NONCHARACTERS = Array.from({ length: 16 }, (_, i) => `\\u{${(i + 1).toString(16)}fffe}\\u{${(i + 1).toString(16)}ffff}`).join('');
@@ -66,14 +66,29 @@ export function describeBadChar(bad: BadChar, opts: { multiLine?: boolean } = {}
 	}
 }
 
+export interface CleanTextOptions {
+	multiLine?: boolean;
+	/** Replaces the English message (forms answer in Japanese at the field). */
+	message?: string;
+}
+
 /**
- * A zod string that refuses what `findBadChar` finds. The check runs on the text as sent, before
- * any `.trim()` chained after it, so the position in the message is where the sender put it.
- * `message` replaces the English one (forms answer in Japanese at the field).
+ * The zod check that refuses what `findBadChar` finds, for any zod string, classic or mini (both
+ * take a check function). It runs on the text as sent, before any trim checked after it, so the
+ * position in the message is where the sender put it.
  */
-export function cleanText(opts: { multiLine?: boolean; message?: string } = {}): z.ZodString {
-	return z.string().check((ctx) => {
+export function badCharCheck(opts: CleanTextOptions = {}): (ctx: z.core.ParsePayload<string>) => void {
+	return (ctx) => {
 		const bad = findBadChar(ctx.value, opts);
 		if (bad) ctx.issues.push({ code: 'custom', input: ctx.value, message: opts.message ?? describeBadChar(bad, opts) });
-	});
+	};
+}
+
+/**
+ * A zod string that refuses what `findBadChar` finds. It is a zod/mini schema, because the tablet
+ * loads it: add checks with `.check(z.trim(), z.maxLength(n))`. Server code that chains classic
+ * methods uses the classic twin in $lib/server/clean-text.
+ */
+export function cleanText(opts: CleanTextOptions = {}): z.ZodMiniString<string> {
+	return z.string().check(badCharCheck(opts));
 }

@@ -27,10 +27,13 @@ describe('finding a town at the kiosk', () => {
 		expect(matchTowns([{ nameJa: '新町', kana: '', romaji: '' }], '新')).toHaveLength(1);
 	});
 
-	it('labels towns with their romaji for a family not reading Japanese', () => {
+	it('labels towns with their romaji for a family not reading Japanese, and with their reading in やさしいにほんご', () => {
 		const t = { nameJa: '本町1丁目', kana: 'ほんちょう1ちょうめ', romaji: 'Honcho 1-chome' };
 		expect(townLabel(t, 'ja')).toBe('本町1丁目');
 		expect(townLabel(t, 'vi')).toBe('本町1丁目 (Honcho 1-chome)');
+		// やさしいにほんご: the reading, since an <option> cannot hold furigana.
+		expect(townLabel(t, 'easy')).toBe('本町1丁目（ほんちょう1ちょうめ）');
+		expect(townLabel({ ...t, kana: '' }, 'easy')).toBe('本町1丁目');
 		expect(townKey('Ōkubo')).toBe('okubo');
 	});
 });

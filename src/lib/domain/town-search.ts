@@ -32,7 +32,12 @@ export function matchTowns<T extends TownChoice>(towns: readonly T[], query: str
 	);
 }
 
-/** How a town reads in the list: the name, and for a family not reading Japanese its romaji too. */
+/**
+ * How a town reads in the list (an <option>, which cannot hold furigana): the name; in やさしいにほんご
+ * its reading in hiragana beside it; for a family not reading Japanese its romaji beside it.
+ */
 export function townLabel(town: TownChoice, lang: string): string {
-	return lang === 'ja' || town.romaji === '' ? town.nameJa : `${town.nameJa} (${town.romaji})`;
+	if (lang === 'ja') return town.nameJa;
+	if (lang === 'easy') return town.kana === '' ? town.nameJa : `${town.nameJa}（${town.kana}）`;
+	return town.romaji === '' ? town.nameJa : `${town.nameJa} (${town.romaji})`;
 }

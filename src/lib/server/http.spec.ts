@@ -1,9 +1,10 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
-import type { RequestEvent } from '@sveltejs/kit';
+import { json, type RequestEvent } from '@sveltejs/kit';
 import { ApiError } from '$lib/sync/errors';
 import type { Store } from './db/store';
 import { openForSuite, testStores } from '../../../tests/stores';
-import { api, readJson } from './http';
+import { COMPRESS_MIN_BYTES, acceptsGzip, api, readJson } from './http';
 
 /** Stands for a family's data in a request body. */
 const MARKER = 'MARKER-佐藤ゆい-0417';
@@ -68,5 +69,59 @@ describe('api()', () => {
 			{}
 		);
 		expect(res.headers.get('cache-control')).toBe('no-store');
+	});
+});
+
+describe('gzip for clients that accept it', () => {
+	it.each([
+		['gzip, deflate, br, zstd', true],
+		['GZIP;Q=0.5', true],
+		['x-gzip', true],
+		['*', true],
+		['br;q=1, *;q=0.1', true],
+		['gzip;q=0', false],
+		['gzip;q=0, *', false],
+		['*;q=0', false],
+		['br, deflate', false],
+		['identity', false],
+		['', false]
+	] as const)('reads Accept-Encoding %j as gzip acceptable: %s', (header, ok) => {
+		expect(acceptsGzip(header)).toBe(ok);
+	});
+
+	it('takes no header as plain only', () => {
+		expect(acceptsGzip(null)).toBe(false);
+	});
+
+	/** A pull-like answer of `rows` rows through api(), asked with `accept`. */
+	async function answer(rows: number, accept?: string): Promise<Response> {
+		const body = { changes: Array.from({ length: rows }, (_, i) => ({ table: 'households', id: `id-${i}`, data: { town: '本町2丁目' } })), more: false };
+		const handler = api(async () => json(body));
+		const request = new Request('http://centre.test/api/v1/sync/pull', { headers: accept ? { 'accept-encoding': accept } : {} });
+		return handler({ request, url: new URL(request.url) } as unknown as RequestEvent);
+	}
+
+	it('gzips a large answer when asked, with its length and Vary, the same JSON inside', async () => {
+		const res = await answer(500, 'gzip, deflate, br');
+		expect(res.headers.get('content-encoding')).toBe('gzip');
+		expect(res.headers.get('vary')).toMatch(/accept-encoding/i);
+		expect(res.headers.get('cache-control')).toBe('no-store');
+		const packed = Buffer.from(await res.arrayBuffer());
+		expect(res.headers.get('content-length')).toBe(String(packed.length));
+		const plain = await (await answer(500)).text();
+		expect(packed.length).toBeLessThan(plain.length / 5);
+		expect(gunzipSync(packed).toString('utf8')).toBe(plain);
+	});
+
+	it('sends a large answer plain to a client that does not accept gzip, and a small one plain to anyone', async () => {
+		const plain = await answer(500);
+		expect(plain.headers.get('content-encoding')).toBeNull();
+		expect(plain.headers.get('vary')).toMatch(/accept-encoding/i);
+		expect((await plain.json()).changes).toHaveLength(500);
+		const small = await answer(1, 'gzip');
+		expect(small.headers.get('content-encoding')).toBeNull();
+		const text = await small.text();
+		expect(text.length).toBeLessThan(COMPRESS_MIN_BYTES);
+		expect(JSON.parse(text).changes).toHaveLength(1);
 	});
 });

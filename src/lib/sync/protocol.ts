@@ -1,7 +1,7 @@
 /**
  * Sync protocol v1, shared by the tablet and the centre (DESIGN.md "Sync protocol").
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
 	cardCode,
 	cardRetirementData,
@@ -71,7 +71,7 @@ export const TABLE_SCHEMAS = {
 	visits: visitData,
 	consultations: consultationData,
 	card_retirements: cardRetirementData
-} as const satisfies Record<SyncTable, z.ZodType>;
+} as const satisfies Record<SyncTable, z.ZodMiniType>;
 
 export type TableData = { [T in SyncTable]: z.infer<(typeof TABLE_SCHEMAS)[T]> };
 
@@ -94,7 +94,7 @@ export interface Change<T extends SyncTable = SyncTable> {
 }
 
 export const pushRequest = z.strictObject({
-	protocol: z.number().int(),
+	protocol: z.number().check(z.int()),
 	changes: z.array(z.unknown())
 });
 
@@ -116,7 +116,7 @@ export const pushResponse = z.object({
 		z.object({
 			id: z.string(),
 			status: z.enum(PUSH_STATUSES),
-			error: z.object({ code: z.string(), message: z.string() }).optional()
+			error: z.optional(z.object({ code: z.string(), message: z.string() }))
 		})
 	)
 });
@@ -138,11 +138,11 @@ export function parsePendingHeader(value: string | null): number | null {
 }
 
 /** Cursors are the centre's sequence numbers, as decimal strings; never tablet clocks. */
-export const cursor = z.string().regex(/^(0|[1-9]\d{0,18})$/, 'must be a cursor from a previous pull');
+export const cursor = z.string().check(z.regex(/^(0|[1-9]\d{0,18})$/, 'must be a cursor from a previous pull'));
 
 export const pullQuery = z.strictObject({
-	since: cursor.default('0'),
-	limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT)
+	since: z._default(cursor, '0'),
+	limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PULL_LIMIT)), DEFAULT_PULL_LIMIT)
 });
 
 /** What a pull may tell a tablet to drop: a family no longer seen at its sites, a staff member who left them. */
@@ -171,12 +171,12 @@ export const pullResponse = z.object({
 			data: z.unknown()
 		})
 	),
-	evict: z.array(z.object({ table: z.enum(EVICTABLE_TABLES), id: z.string() })).default([]),
+	evict: z._default(z.array(z.object({ table: z.enum(EVICTABLE_TABLES), id: z.string() })), []),
 	cursor,
 	more: z.boolean(),
-	devicePushed: z.number().int().min(0),
+	devicePushed: z.number().check(z.int(), z.minimum(0)),
 	sealKey: z.object({
-		kid: z.string().regex(KEY_ID_RE),
+		kid: z.string().check(z.regex(KEY_ID_RE)),
 		// Checked in full when the tablet imports it (seal.ts importSealRecipient: the id is the key's hash).
 		jwk: z.object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string() })
 	})
@@ -197,9 +197,9 @@ export const lookupResponse = z.object({
 
 export const enrollRequest = z.strictObject({
 	// Only normalised and hashed, never stored: any text is safe here, and a wrong one is a 403.
-	code: z.string().trim().min(1).max(40),
+	code: z.string().check(z.trim(), z.minLength(1), z.maxLength(40)),
 	// Stored as the device's name and written to the audit log.
-	name: cleanText().trim().min(1).max(60)
+	name: cleanText().check(z.trim(), z.minLength(1), z.maxLength(60))
 });
 
 export interface EnrollResponse {

@@ -106,6 +106,31 @@ describe.each(testStores())('consultation pages at the centre on $name', (ts) =>
 		expect(q.value.cases.map((r: any) => r.id)).toEqual([log.cases.c2]);
 	});
 
+	it('puts the 相談員 first in every staff picker, then the others, each by name', async () => {
+		// An admin and a second coordinator whose names sort before the consultants'; an inactive 相談員 owns no new case.
+		const [admin, early, away] = await store.transaction((tx) =>
+			writeCentreRecords(tx, 'staff', [
+				{ data: f.staffMember({ displayName: '管理者 松本', role: 'admin' }) },
+				{ data: f.staffMember({ displayName: '=A コーディネーター', role: 'coordinator' }) },
+				{ data: f.staffMember({ displayName: '相談員 休職中', siteIds: [log.sites.wakaba], active: false }) }
+			])
+		);
+		const consultantsFirst = [log.staff.b, log.staff.a, early, log.staff.coordinator, admin];
+		const l = (await call(list.load, centreEvent('/centre/consultations', { token: tokens.coordinator }))) as any;
+		// The filter lists everyone who may have recorded a consultation, the inactive too.
+		expect(l.value.options.staff.map((s: any) => s.id)).toEqual([log.staff.b, away, log.staff.a, early, log.staff.coordinator, admin]);
+		const q = (await call(queue.load, centreEvent('/centre/followups', { token: tokens.coordinator }))) as any;
+		expect(q.value.owners.map((s: any) => s.id)).toEqual(consultantsFirst);
+		const c = (await call(casePage.load, centreEvent(`/centre/followups/${log.cases.c3}`, { token: tokens.coordinator, params: { id: log.cases.c3 } }))) as any;
+		expect(c.value.owners.map((s: any) => s.displayName)).toEqual([
+			'=HYPERLINK("http://x")',
+			'相談員 青木',
+			'=A コーディネーター',
+			'コーディネーター 高橋',
+			'管理者 松本'
+		]);
+	});
+
 	it('lets a coordinator reach every page and action', async () => {
 		for (const [name, run] of everyHandler(tokens.coordinator)) expect((await run()).kind, name).toBe('ok');
 		expect(await caseRow(log.cases.c3)).toMatchObject({ status: 'in_progress', version: 2 });

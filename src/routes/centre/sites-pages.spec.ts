@@ -19,6 +19,8 @@ import * as create from './(app)/sites/new/+page.server';
 import * as sitePage from './(app)/sites/[id]/+page.server';
 import * as edit from './(app)/sites/[id]/edit/+page.server';
 import * as sessionPage from './(app)/sites/[id]/sessions/[sessionId]/+page.server';
+import * as overview from './(app)/+page.server';
+import { loadOverview } from '$lib/server/centre/overview';
 import { openForSuite, testStores, truncateAll } from '../../../tests/stores';
 import { centreEvent, outcome, seedConsultationLog, signedIn, type ConsultationLog } from '../../../tests/consultation-log';
 import { enrollDevice } from '../../../tests/centre';
@@ -471,6 +473,94 @@ describe.each(testStores())('sites and sessions at the centre on $name', (ts) =>
 
 			// Times of a session with visits may change.
 			expect((await act(sessionPage.actions.update, ids(future[1]!), { date: was.date, startTime: '13:00', endTime: '15:00' })).kind).toBe('ok');
+		});
+	});
+
+	describe('sessions past their end time that never opened', () => {
+		const UNOPENED = '未開催（受付されませんでした）';
+		const load = async (siteId: string, month: string) =>
+			((await call(sitePage.load, centreEvent(`/centre/sites/x?month=${month}`, { token: tokens.coordinator, params: { id: siteId } }))) as any).value;
+
+		it('flags a session still 予定 after its end time on the site’s list and its own page, and not one that opened, was cancelled or is still to come', async () => {
+			const yesterday = addDays(tokyoDate(), -1);
+			const tomorrow = addDays(tokyoDate(), 1);
+			const [missed, held, cancelled, coming] = await store.transaction((tx) =>
+				writeCentreRecords(tx, 'sessions', [
+					{ data: f.session(log.sites.koen, { date: yesterday, startTime: '09:00', endTime: '10:00' }) },
+					{ data: f.session(log.sites.koen, { date: yesterday, startTime: '10:30', endTime: '11:30', status: 'closed' }) },
+					{ data: f.session(log.sites.koen, { date: yesterday, startTime: '13:00', endTime: '14:00', status: 'cancelled', cancelReason: 'rain' }) },
+					{ data: f.session(log.sites.koen, { date: tomorrow, startTime: '10:00', endTime: '12:00' }) }
+				])
+			);
+			const rows = [...(await load(log.sites.koen, yesterday.slice(0, 7))).sessions, ...(await load(log.sites.koen, tomorrow.slice(0, 7))).sessions];
+			const shown = (id: string) => rows.find((r: any) => r.id === id);
+			expect(shown(missed!)).toMatchObject({ statusLabel: UNOPENED, unopened: true });
+			expect(shown(held!)).toMatchObject({ statusLabel: '終了', unopened: false });
+			expect(shown(cancelled!)).toMatchObject({ statusLabel: '中止（雨天）', unopened: false });
+			expect(shown(coming!)).toMatchObject({ statusLabel: '予定', unopened: false });
+
+			const one = (await call(
+				sessionPage.load,
+				centreEvent('/centre/sites/x', { token: tokens.coordinator, params: { id: log.sites.koen, sessionId: missed! } })
+			)) as any;
+			expect(one.value.session).toMatchObject({ status: 'scheduled', statusLabel: UNOPENED, unopened: true });
+			// Once the tablet's news arrives (opened, then closed), the flag goes.
+			await store.transaction((tx) =>
+				writeCentreRecords(tx, 'sessions', [
+					{ id: missed!, data: f.session(log.sites.koen, { date: yesterday, startTime: '09:00', endTime: '10:00', status: 'closed' }) }
+				])
+			);
+			expect((await load(log.sites.koen, yesterday.slice(0, 7))).sessions.find((r: any) => r.id === missed)).toMatchObject({
+				statusLabel: '終了',
+				unopened: false
+			});
+		});
+
+		it('counts this 年度’s on the overview as of Tokyo time, newest first, and flags today’s that has ended', async () => {
+			// A 年度 of its own, years ahead, so the fixture's sessions are not in it; 12:30 in Tokyo is 03:30 UTC.
+			const fy = Number(tokyoDate().slice(0, 4)) + 3;
+			const today = `${fy}-06-10`;
+			const now = Date.parse(`${today}T03:30:00Z`);
+			const [earlier, endedToday, laterToday, held, rained, lastYear] = await store.transaction((tx) =>
+				writeCentreRecords(tx, 'sessions', [
+					{ data: f.session(log.sites.koen, { date: `${fy}-06-09` }) },
+					{ data: f.session(log.sites.wakaba, { date: today, startTime: '10:00', endTime: '12:30' }) },
+					{ data: f.session(log.sites.sakura, { date: today, startTime: '12:00', endTime: '12:31' }) },
+					{ data: f.session(log.sites.sakura, { date: `${fy}-06-09`, status: 'closed' }) },
+					{ data: f.session(log.sites.koen, { date: `${fy}-06-08`, status: 'cancelled', cancelReason: 'rain' }) },
+					{ data: f.session(log.sites.wakaba, { date: `${fy}-03-31` }) }
+				])
+			);
+			const o = await loadOverview(store, now);
+			expect(o.date).toBe(today);
+			expect(o.unopened.count).toBe(2);
+			expect(o.unopened.latest).toEqual([
+				{ id: endedToday, siteId: log.sites.wakaba, siteName: '若葉児童館', programName: 'にこにこ', date: today, startTime: '10:00', endTime: '12:30' },
+				{
+					id: earlier,
+					siteId: log.sites.koen,
+					siteName: '中央公園',
+					programName: 'おひさまぴよぴよ',
+					date: `${fy}-06-09`,
+					startTime: '10:00',
+					endTime: '12:00'
+				}
+			]);
+			expect(o.today.map((s) => [s.id, s.unopened])).toEqual(
+				expect.arrayContaining([
+					[endedToday, true],
+					[laterToday, false]
+				])
+			);
+			for (const id of [held, rained, lastYear]) expect(o.unopened.latest.some((u) => u.id === id)).toBe(false);
+			// A minute later the afternoon session has ended too.
+			expect((await loadOverview(store, now + 60_000)).unopened.count).toBe(3);
+			// Tokyo's next day (15:00 UTC) is still the same 年度: yesterday's count stays.
+			expect((await loadOverview(store, Date.parse(`${today}T15:00:00Z`))).unopened.count).toBe(3);
+
+			// The page shows the overview of the server's own now, to consultants too.
+			const page = (await call(overview.load, centreEvent('/centre', { token: tokens.consultant }))) as any;
+			expect(page.value.overview.unopened).toEqual((await loadOverview(store)).unopened);
 		});
 	});
 });

@@ -28,6 +28,8 @@ const call = (fn: unknown, event: RequestEvent) => outcome(() => (fn as (e: any)
 
 const PASSWORD = 'correct horse battery';
 
+let passwordHash: Promise<string> | undefined;
+
 describe.each(testStores())('staff pages at the centre on $name', (ts) => {
 	let store: Store;
 	let fx: CentreFixture;
@@ -48,7 +50,8 @@ describe.each(testStores())('staff pages at the centre on $name', (ts) => {
 			])
 		);
 		ids = { admin: admin!, coordinator: coordinator!, coordinator2: coordinator2!, consultant: consultant! };
-		const hash = await hashPassword(PASSWORD);
+		// One scrypt hash for the whole file: a fresh salt per test proves nothing more.
+		const hash = await (passwordHash ??= hashPassword(PASSWORD));
 		for (const [id, login] of [
 			[ids.admin, 'admin1'],
 			[ids.coordinator, 'coordinator1'],

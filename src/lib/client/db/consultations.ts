@@ -14,7 +14,7 @@
  * - Once the centre has acknowledged a version, the tablet drops its sealed text (sync engine);
  *   consultations of earlier days leave the tablet once delivered.
  */
-import { z } from 'zod';
+import type * as z from 'zod/mini';
 import { tokyoDate } from '$lib/domain/dates';
 import { isUuidV7, uuidv7Time } from '$lib/domain/ids';
 import type { AgeBand } from '$lib/domain/age-band';
@@ -205,7 +205,7 @@ export function checkForm(content: DraftContent): ConsultationForm {
 	throw new ConsultationFormError(formErrors(parsed.error));
 }
 
-function formErrors(error: z.ZodError): Partial<Record<keyof ConsultationForm, string>> {
+function formErrors(error: z.core.$ZodError): Partial<Record<keyof ConsultationForm, string>> {
 	const fields: Partial<Record<keyof ConsultationForm, string>> = {};
 	for (const issue of error.issues) {
 		const key = issue.path[0] as keyof ConsultationForm;

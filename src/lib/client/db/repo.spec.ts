@@ -8,7 +8,18 @@ import { cardQrPayload, formatCardCode, makeCardCode } from '$lib/domain/card-co
 import { uuidv7 } from '$lib/domain/ids';
 import { hlcAfter } from '$lib/domain/hlc';
 import { HirobaDB, META, type Row } from './db';
-import { checkIn, checkOut, recordWalkIn, registerFamily, resolveCardVisits, setSessionStatus, undoVisit } from './repo';
+import {
+	addChildToVisit,
+	checkIn,
+	checkOut,
+	recordWalkIn,
+	registerFamily,
+	resolveCardVisits,
+	setSessionStatus,
+	undoVisit,
+	updateVisit,
+	VisitEditError
+} from './repo';
 import * as f from '../../../../tests/factories';
 
 const DATE = '2026-11-25';
@@ -167,5 +178,82 @@ describe('registration, walk-ins and today’s corrections', () => {
 		expect((await db.visits.get(w.id))?.deleted).toBe(true);
 		// One pending entry per record: the newest version (the tombstone) replaces the unsent ones.
 		expect(await outbox()).toEqual(['visits:delete']);
+	});
+
+	it('changes who came and the check-out time, undoes a check-out, and refuses what cannot be true, writing nothing', async () => {
+		const h = await seed('households', f.household({ cardCode: makeCardCode() }));
+		const a = await seed('children', f.child(h.id, { birthYm: '2025-01' }));
+		const b = await seed('children', f.child(h.id, { birthYm: '2023-04' }));
+		const other = await seed('children', f.child(uuidv7(), { birthYm: '2024-04' }));
+		const v = (await checkIn(db, session.id, h.cardCode, 'camera', clock)).visit!;
+		expect(v.childIds.sort()).toEqual([a.id, b.id].sort());
+
+		// Only the younger child came, with two adults.
+		const adjusted = await updateVisit(db, v.id, { childIds: [a.id], adults: 2 }, clock);
+		expect(adjusted).toMatchObject({ childIds: [a.id], adults: 2, method: 'camera' });
+		const out = new Date(NOW + 2 * 3_600_000).toISOString();
+		expect((await updateVisit(db, v.id, { checkedOutAt: out }, clock)).checkedOutAt).toBe(out);
+		expect((await updateVisit(db, v.id, { checkedOutAt: null }, clock)).checkedOutAt).toBeNull();
+
+		const before = await db.visits.get(v.id);
+		const outboxBefore = await db.outbox.toArray();
+		const refused = async (patch: Parameters<typeof updateVisit>[2], code: VisitEditError['code']) => {
+			const e = await updateVisit(db, v.id, patch, clock).catch((x: unknown) => x);
+			expect(e).toBeInstanceOf(VisitEditError);
+			expect((e as VisitEditError).code).toBe(code);
+			expect((e as VisitEditError).message).toMatch(/[ぁ-んァ-ン一-龥]/);
+		};
+		await refused({ childIds: [other.id] }, 'not_their_child');
+		await refused({ childIds: [], adults: 0 }, 'nobody');
+		await refused({ checkedOutAt: new Date(NOW - 60_000).toISOString() }, 'out_before_in');
+		await refused({ walkInChildren: { age0: 1, age1: 0, age2: 0, age3plus: 0, school: 0 } }, 'walkin_only');
+		expect(await db.visits.get(v.id)).toEqual(before);
+		expect(await db.outbox.toArray()).toEqual(outboxBefore);
+
+		const w = await recordWalkIn(db, session.id, 1, { age0: 1, age1: 0, age2: 0, age3plus: 0, school: 0 }, clock);
+		expect(
+			(await updateVisit(db, w.id, { walkInChildren: { age0: 1, age1: 1, age2: 0, age3plus: 0, school: 0 }, adults: 2 }, clock)).walkInChildren
+		).toMatchObject({ age0: 1, age1: 1 });
+		await undoVisit(db, w.id, clock);
+		await expect(updateVisit(db, w.id, { adults: 1 }, clock)).rejects.toMatchObject({ code: 'no_visit' });
+	});
+
+	it('adds a new baby to a family and to today’s visit in one go, queued for the centre, and refuses impossible birth months', async () => {
+		const h = await seed('households', f.household({ cardCode: makeCardCode() }));
+		const older = await seed('children', f.child(h.id, { birthYm: '2023-04' }));
+		const r = await checkIn(db, session.id, h.cardCode, 'camera', clock);
+		expect(r.children.map((c) => c.id)).toEqual([older.id]);
+		await db.outbox.clear();
+
+		const { child, visit } = await addChildToVisit(db, r.visit!.id, '2026-10', clock);
+		expect(child).toMatchObject({ householdId: h.id, birthYm: '2026-10', nickname: null });
+		expect(visit.childIds).toEqual([older.id, child.id]);
+		expect(await db.visits.get(r.visit!.id)).toMatchObject({ childIds: [older.id, child.id], adults: 1 });
+		expect(await outbox()).toEqual(['children:put', 'visits:put']);
+		// The family's next visit brings the baby too.
+		expect((await db.children.where('householdId').equals(h.id).toArray()).map((c) => c.birthYm).sort()).toEqual(['2023-04', '2026-10']);
+
+		const walkIn = await recordWalkIn(db, session.id, 1, { age0: 1, age1: 0, age2: 0, age3plus: 0, school: 0 }, clock);
+		const unknownCard = (await checkIn(db, session.id, makeCardCode(), 'camera', clock)).visit!;
+		const before = { children: await db.children.toArray(), visits: await db.visits.toArray(), outbox: await db.outbox.toArray() };
+		const refused = async (visitId: string, birthYm: string, code: VisitEditError['code']) => {
+			const e = await addChildToVisit(db, visitId, birthYm, clock).catch((x: unknown) => x);
+			expect(e).toBeInstanceOf(VisitEditError);
+			expect((e as VisitEditError).code).toBe(code);
+			expect((e as VisitEditError).message).toMatch(/[ぁ-んァ-ン一-龥]/);
+		};
+		// The session is in November 2026: December is in the future; 12 years back is the oldest.
+		await refused(r.visit!.id, '2026-12', 'birth_future');
+		await refused(r.visit!.id, '2014-10', 'birth_too_old');
+		await refused(r.visit!.id, '2026-13', 'birth_month');
+		await refused(walkIn.id, '2026-01', 'no_family');
+		await refused(unknownCard.id, '2026-01', 'no_family');
+		expect(await db.children.toArray()).toEqual(before.children);
+		expect(await db.visits.toArray()).toEqual(before.visits);
+		expect(await db.outbox.toArray()).toEqual(before.outbox);
+
+		expect((await addChildToVisit(db, r.visit!.id, '2014-11', clock)).child.birthYm).toBe('2014-11');
+		await undoVisit(db, r.visit!.id, clock);
+		await refused(r.visit!.id, '2026-01', 'no_visit');
 	});
 });

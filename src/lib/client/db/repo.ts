@@ -5,6 +5,7 @@
  */
 import { makeCardCode, parseCardInput } from '$lib/domain/card-code';
 import { childrenComing, decideCheckIn, visitFor, type CheckInDecision } from '$lib/domain/checkin';
+import { YEAR_MONTH_RE } from '$lib/domain/dates';
 import { uuidv7 } from '$lib/domain/ids';
 import type { BandCounts, ChildData, HouseholdData, SessionData, VisitData } from '$lib/domain/schemas';
 import { META, hlcNode, type DeviceCredentials, type HirobaDB, type Row } from './db';
@@ -48,7 +49,8 @@ export async function setSessionStatus(
 	return saveRecord(db, 'sessions', sessionId, { ...dataOf(s), status, cancelReason: status === 'cancelled' ? cancelReason : null }, clock);
 }
 
-export type CheckInOutcome = { decision: CheckInDecision; visit: Row<'visits'> | null; household: Row<'households'> | null };
+/** `children` are the household's children the visit names (for the family to correct who came). */
+export type CheckInOutcome = { decision: CheckInDecision; visit: Row<'visits'> | null; household: Row<'households'> | null; children: Row<'children'>[] };
 
 /**
  * Check a card in at a session. The decision and the write happen in one transaction, so two quick
@@ -88,9 +90,10 @@ export async function checkIn(db: HirobaDB, sessionId: string, input: string, me
 			visits
 		});
 		const household = decision.kind === 'check_in' || decision.kind === 'already' ? (decision.household as Row<'households'> | null) : null;
-		if (decision.kind !== 'check_in') return { decision, visit: null, household };
+		if (decision.kind !== 'check_in') return { decision, visit: null, household, children: [] };
 		const visit = await saveRecord(db, 'visits', uuidv7(), visitFor(decision, sessionId, method, new Date(nowOf(clock))), clock);
-		return { decision, visit, household };
+		const kids = household ? (childrenByHousehold.get(household.id) ?? []) : [];
+		return { decision, visit, household, children: decision.childIds.map((id) => kids.find((c) => c.id === id)!).filter(Boolean) };
 	});
 }
 
@@ -190,15 +193,83 @@ export async function undoVisit(db: HirobaDB, visitId: string, clock: Clock = {}
 	await saveRecord(db, 'visits', visitId, dataOf(v), { ...clock, deleted: true });
 }
 
-export async function updateVisit(
+/** Why a change to a visit was refused; `message` is what staff or the family read, in Japanese. */
+export class VisitEditError extends Error {
+	constructor(
+		readonly code: 'no_visit' | 'not_their_child' | 'nobody' | 'out_before_in' | 'walkin_only' | 'no_family' | 'birth_month' | 'birth_future' | 'birth_too_old',
+		message: string
+	) {
+		super(message);
+		this.name = 'VisitEditError';
+	}
+}
+
+export type VisitPatch = Partial<Pick<VisitData, 'adults' | 'childIds' | 'walkInChildren' | 'checkedOutAt'>>;
+
+/**
+ * Change who came on a visit, or its check-out time: the family adjusting its confirmation at the
+ * kiosk (which children, how many adults), or staff correcting the day's list (also a check-out
+ * time, or undoing a check-out with `checkedOutAt: null`). Only the family's own children may be
+ * named, a visit keeps at least one person, and a check-out is never before the check-in. A refusal
+ * throws a VisitEditError and writes nothing.
+ */
+export async function updateVisit(db: HirobaDB, visitId: string, patch: VisitPatch, clock: Clock = {}): Promise<Row<'visits'>> {
+	return db.transaction('rw', [db.visits, db.children, db.outbox, db.meta], async () => {
+		const v = await db.visits.get(visitId);
+		if (!v || v.deleted) throw new VisitEditError('no_visit', 'この受付は取り消されたか、見つかりません。');
+		const next = { ...dataOf(v), ...patch };
+		if (patch.childIds) {
+			next.childIds = [...new Set(patch.childIds)];
+			const kids = next.childIds.length ? await db.children.bulkGet(next.childIds) : [];
+			if (!v.householdId || kids.some((c) => !c || c.deleted || c.householdId !== v.householdId))
+				throw new VisitEditError('not_their_child', 'このご家族のお子さんではない子が含まれています。');
+		}
+		if (patch.walkInChildren !== undefined && v.method !== 'walkin')
+			throw new VisitEditError('walkin_only', '年齢ごとの人数は、カードなしの受付でだけ変えられます。');
+		const children = next.walkInChildren ? Object.values(next.walkInChildren).reduce((a, b) => a + b, 0) : next.childIds.length;
+		if (next.adults + children === 0) throw new VisitEditError('nobody', 'おとなか子どもを1人以上にしてください。');
+		if (next.checkedOutAt !== null && Date.parse(next.checkedOutAt) < Date.parse(next.checkedInAt))
+			throw new VisitEditError('out_before_in', '退出の時刻が受付の時刻より前になっています。');
+		return saveRecord(db, 'visits', visitId, next, clock);
+	});
+}
+
+/**
+ * How far back a birth month added at the kiosk may go: a family's children come to the hiroba up
+ * to primary-school age, so an earlier month is a slip of the year select, not a child.
+ */
+export const OLDEST_CHILD_YEARS = 12;
+
+/**
+ * A child born since the family registered (or never registered): its record, and its id added to
+ * the visit, in one transaction, so the new baby counts today and is known at every site after
+ * sync. Offline, both wait in the outbox together. Refused, writing nothing, for a visit that is
+ * gone or names no family on this tablet, and for a birth month after the session's month or
+ * more than OLDEST_CHILD_YEARS before it.
+ */
+export async function addChildToVisit(
 	db: HirobaDB,
 	visitId: string,
-	patch: Partial<Pick<VisitData, 'adults' | 'childIds'>>,
+	birthYm: string,
 	clock: Clock = {}
-): Promise<Row<'visits'>> {
-	const v = await db.visits.get(visitId);
-	if (!v || v.deleted) throw new Error(`no visit ${visitId}`);
-	return saveRecord(db, 'visits', visitId, { ...dataOf(v), ...patch }, clock);
+): Promise<{ child: Row<'children'>; visit: Row<'visits'> }> {
+	return db.transaction('rw', [db.visits, db.sessions, db.households, db.children, db.outbox, db.meta], async () => {
+		const v = await db.visits.get(visitId);
+		if (!v || v.deleted) throw new VisitEditError('no_visit', 'この受付は取り消されたか、見つかりません。');
+		const household = v.householdId ? await db.households.get(v.householdId) : undefined;
+		if (!household || household.deleted)
+			throw new VisitEditError('no_family', 'ご家族の登録がこの端末にまだないため、お子さんを追加できません。スタッフにお声がけください。');
+		const session = await db.sessions.get(v.sessionId);
+		if (!session) throw new VisitEditError('no_visit', 'この受付の開催回が見つかりません。');
+		if (!YEAR_MONTH_RE.test(birthYm)) throw new VisitEditError('birth_month', 'お子さんの生まれた年と月を選んでください。');
+		const thisMonth = session.date.slice(0, 7);
+		if (birthYm > thisMonth) throw new VisitEditError('birth_future', 'お子さんの生まれた年月が今日より後になっています。');
+		const oldest = `${Number(thisMonth.slice(0, 4)) - OLDEST_CHILD_YEARS}${thisMonth.slice(4)}`;
+		if (birthYm < oldest) throw new VisitEditError('birth_too_old', `生まれた年が${OLDEST_CHILD_YEARS}年以上前になっています。年をお確かめください。`);
+		const child = await saveRecord(db, 'children', uuidv7(), { householdId: household.id, birthYm, nickname: null }, clock);
+		const visit = await saveRecord(db, 'visits', v.id, { ...dataOf(v), childIds: [...v.childIds, child.id] }, clock);
+		return { child, visit };
+	});
 }
 
 /**

@@ -2,6 +2,29 @@ import type { KioskText } from './kiosk';
 
 const text: KioskText = {
 	scanHint: 'Hold your card’s QR code inside the frame',
+	// The family's confirmation (who came, undo, a new baby), the two-step walk-in, and screens shared by them.
+	close: 'Close',
+	undo: 'That’s wrong',
+	undone: 'Check-in cancelled',
+	undoneDetail: 'Please start again.',
+	whoCame: 'Who came today',
+	whoCameHelp: 'If this is not right, change it here.',
+	childBorn: (year, month, ageMonths) =>
+		`Born ${new Date(Date.UTC(year, month - 1, 1)).toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })} (${
+			ageMonths < 12 ? `${ageMonths} month${ageMonths === 1 ? '' : 's'}` : `age ${Math.floor(ageMonths / 12)}`
+		})`,
+	people: (adults, children) => `${adults} adult${adults === 1 ? '' : 's'}, ${children} child${children === 1 ? '' : 'ren'}`,
+	addBaby: 'Add a new baby or child',
+	addBabyTitle: 'Add a child',
+	addBabyHelp: 'Choose the year and month of birth.',
+	addBabySave: 'Add',
+	babyAdded: 'Child added',
+	errorTooOld: 'Please check the year of birth.',
+	errorNobody: 'Please keep at least one adult or child.',
+	walkInNext: 'Then press “Check in”.',
+	startOver: 'Start over',
+	loadFailed: 'This screen could not be loaded. Please ask a member of staff.',
+	notEnrolled: 'This tablet is not set up yet. Please set it up on the staff screen.',
 	welcome: 'Welcome',
 	welcomeFamily: (name) => `Welcome, ${name}`,
 	childrenCount: (n) => (n === 0 ? 'No children registered yet' : n === 1 ? '1 child' : `${n} children`),
@@ -17,7 +40,7 @@ const text: KioskText = {
 	notOpen: 'Check-in is paused',
 	notOpenDetail: 'Please ask a member of staff.',
 	firstTime: 'First visit',
-	noCard: 'No card / without registering',
+	noCard: 'Forgot your card / not registering',
 	typeCode: 'Type card number',
 	codeLabel: 'Card number (17 characters)',
 	checkIn: 'Check in',
@@ -26,10 +49,10 @@ const text: KioskText = {
 	walkInHelp: 'Tap the age of each child with you.',
 	adults: 'Adults',
 	bandAge0: 'Under 1',
-	bandAge1: '1 year',
-	bandAge2: '2 years',
-	bandAge3plus: '3+ (preschool)',
-	bandSchool: 'School age',
+	bandAge1: '1 year old',
+	bandAge2: '2 years old',
+	bandAge3plus: '3 and over (not at school yet)',
+	bandSchool: 'Primary school and older',
 	add: 'More',
 	remove: 'Fewer',
 	registerTitle: 'Register (first visit)',
@@ -45,28 +68,28 @@ const text: KioskText = {
 	outsideWard: 'Outside the ward',
 	town: 'Neighbourhood',
 	chooseTown: 'Choose your neighbourhood',
-	searchTown: 'Search your neighbourhood (Japanese or romaji, e.g. Honcho)',
-	noTownFound: 'Nothing found. Try another spelling.',
+	searchTown: 'Search for your neighbourhood (in Japanese or romaji, e.g. Honcho)',
+	noTownFound: 'Nothing found. Please try another spelling.',
 	townFree: 'Neighbourhood (as in your address)',
 	heardLegend: 'How did you hear about us? (optional)',
 	heard: {
 		health_checkup: 'Health check-up / nurse',
 		website: 'Ward website',
 		ward_newsletter: 'Ward newsletter',
-		friend: 'A friend',
+		friend: 'A friend or acquaintance',
 		poster: 'Poster or flyer',
 		facility: 'Children’s hall, nursery…',
 		passing_by: 'Passing by',
 		other: 'Other'
 	},
-	nicknameLabel: 'Name to greet you by (optional, a nickname is fine)',
+	nicknameLabel: 'A name we can greet you by (optional, a nickname is fine)',
 	privacyTitle: 'Your personal information',
 	privacyText:
 		'Hiroba ward keeps your children’s year and month of birth, your neighbourhood, how you heard about us and your visits, to run the play sites and for statistics. We do not ask for names, addresses or phone numbers. The records are kept by the Child and Family Centre and used for nothing else. What you discuss with a consultant is recorded so that the centre can support you when needed. You can ask staff to delete your registration at any time.',
 	consent: 'I agree to the above',
 	register: 'Register and check in',
 	errorNoChild: 'Please choose each child’s year and month of birth.',
-	errorFuture: 'A birth month is later than today.',
+	errorFuture: 'A child’s year and month of birth is later than today.',
 	errorTown: 'Please choose your neighbourhood.',
 	errorConsent: 'Please agree to the notice to register.',
 	cardTitle: 'Your card is ready',
@@ -74,7 +97,31 @@ const text: KioskText = {
 	cardCodeLabel: 'Card number',
 	done: 'Done',
 	staff: 'Staff',
-	language: 'Language / 言語'
+	language: 'Language',
+	pageTitle: 'Hiroba check-in',
+	sep: ' · ',
+	scanner: {
+		starting: 'Starting the camera…',
+		switching: 'Switching the camera…',
+		cameraUnavailable: 'The camera cannot be used. The barcode reader still works.',
+		paused: 'Paused',
+		scannerOnly: 'The barcode reader still works.',
+		reading: (camera) => `Reading (${camera})`,
+		camera: { environment: 'back camera', user: 'front camera' },
+		switchCamera: 'Switch camera',
+		retry: 'Try again',
+		decoderStopped: 'QR code reading has stopped. Please reload the page.',
+		decoderFailed: 'QR code reading could not be loaded. Please check in with the barcode reader or by typing your card number.',
+		cameraErrors: {
+			denied:
+				'The camera is not allowed. Allow the camera for this site in the browser’s settings. You can also check in with the barcode reader or by typing your card number.',
+			'no-camera': 'No camera was found. Please check in with the barcode reader or by typing your card number.',
+			'in-use': 'The camera cannot start. Make sure no other app is using it, then try again.',
+			insecure: 'The camera cannot be used over this connection (the page must be opened with https). Please tell a member of staff.',
+			disconnected: 'The camera was disconnected. Please try again.',
+			failed: 'The camera could not be started. Please try again.'
+		}
+	}
 };
 
 export default text;

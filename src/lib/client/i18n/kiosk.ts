@@ -1,19 +1,45 @@
 /**
- * Everything the kiosk says to parents, in the five languages the ward supports. Japanese is the
- * reference; every other language must have every key (the type says so).
+ * Everything the kiosk says to parents, in the languages the ward supports: Japanese, English,
+ * Chinese, Korean, Vietnamese, and やさしいにほんご (plain Japanese with furigana, for families who
+ * read some Japanese). Japanese is the reference; every other language must have every key (the
+ * type says so). Texts may carry furigana in 青空文庫 notation (漢字《かんじ》, see ruby.ts): print
+ * them through <Say>, and use `plain()` where markup cannot go.
  */
-export const KIOSK_LANGS = ['ja', 'en', 'zh', 'ko', 'vi'] as const;
+import { KIOSK_LANGUAGES } from '$lib/domain/schemas';
+import { SCANNER_STATUS_JA } from '$lib/client/scan/scanner-texts';
+
+export const KIOSK_LANGS = KIOSK_LANGUAGES;
 export type KioskLang = (typeof KIOSK_LANGS)[number];
 
-export const LANG_NAME: Record<KioskLang, string> = { ja: '日本語', en: 'English', zh: '中文', ko: '한국어', vi: 'Tiếng Việt' };
-/** BCP 47 tags for the `lang` attribute. */
-export const LANG_TAG: Record<KioskLang, string> = { ja: 'ja', en: 'en', zh: 'zh-Hans', ko: 'ko', vi: 'vi' };
+/** Each language by its own name, and its BCP 47 tag for the `lang` attribute. */
+export { LANGUAGE_NAME as LANG_NAME, LANGUAGE_TAG as LANG_TAG } from '$lib/domain/schemas';
 
 /** Version of the privacy notice families consent to; stored on each household. */
 export const PRIVACY_NOTICE_VERSION = '2026-04';
 
 const ja = {
 	scanHint: 'カードのQRコードを枠に合わせてください',
+	// The family's confirmation (who came, undo, a new baby), the two-step walk-in, and screens shared by them.
+	close: 'とじる',
+	undo: 'まちがえた',
+	undone: '受付を取り消しました',
+	undoneDetail: 'もう一度はじめからどうぞ。',
+	whoCame: '今日来た人',
+	whoCameHelp: 'ちがうときは、ここで直せます。',
+	childBorn: (year: number, month: number, ageMonths: number) =>
+		`${year}年${month}月生まれ（${ageMonths < 12 ? `${ageMonths}か月` : `${Math.floor(ageMonths / 12)}歳`}）`,
+	people: (adults: number, children: number) => `おとな ${adults}人・こども ${children}人`,
+	addBaby: '生まれたお子さんを追加',
+	addBabyTitle: 'お子さんの追加',
+	addBabyHelp: '生まれた年と月を選んでください。',
+	addBabySave: '追加する',
+	babyAdded: 'お子さんを追加しました',
+	errorTooOld: '生まれた年をもう一度お確かめください。',
+	errorNobody: 'おとなか子どもを1人以上にしてください。',
+	walkInNext: 'そのあと「受付する」を押してください。',
+	startOver: 'やりなおす',
+	loadFailed: '画面を読み込めませんでした。スタッフにお声がけください。',
+	notEnrolled: 'この端末はまだ登録されていません。スタッフ画面で登録してください。',
 	welcome: 'ようこそ',
 	welcomeFamily: (name: string) => `${name}さん、ようこそ`,
 	childrenCount: (n: number) => (n === 0 ? 'お子さんの登録はまだありません' : `お子さん ${n}人`),
@@ -86,31 +112,48 @@ const ja = {
 	cardCodeLabel: 'カード番号',
 	done: '完了',
 	staff: 'スタッフ',
-	language: '言語 / Language'
+	language: '言語',
+	/** The page's heading (for screen readers). */
+	pageTitle: 'ひろば 受付',
+	/** Between two texts shown on one line (the check-in answer and the children's count). */
+	sep: '・',
+	/** Opens the walk-in's steppers, for more than one adult or child. */
+	/** The scanner's texts but its hint (which is `scanHint`). */
+	scanner: SCANNER_STATUS_JA
 };
 
 export type KioskText = typeof ja;
 
+export const JA_TEXT: KioskText = ja;
+
 /**
- * Japanese is in the first load; the other languages load once the kiosk is up and idle (or at the
- * first tap on a language), so a family's language is ready by the time anyone scans, without
- * weighing on the kiosk's start.
+ * Only Japanese is in the first load. Another language is fetched when a family taps it, or when a
+ * scanned card's family reads it (the kiosk waits for it before greeting them): a few milliseconds,
+ * from the service worker's precache, so nothing is fetched ahead for languages nobody uses.
  */
 const LOADERS: Record<Exclude<KioskLang, 'ja'>, () => Promise<{ default: KioskText }>> = {
+	easy: () => import('./kiosk-easy'),
 	en: () => import('./kiosk-en'),
 	zh: () => import('./kiosk-zh'),
 	ko: () => import('./kiosk-ko'),
 	vi: () => import('./kiosk-vi')
 };
 
-export const JA_TEXT: KioskText = ja;
+const loading = new Map<KioskLang, Promise<KioskText>>([['ja', Promise.resolve(ja)]]);
 
-let all: Promise<Record<KioskLang, KioskText>> | null = null;
+/** One language's texts (fetched once; a failed fetch is tried again on the next call). */
+export function loadKioskText(lang: KioskLang): Promise<KioskText> {
+	let p = loading.get(lang);
+	if (!p) {
+		p = LOADERS[lang as Exclude<KioskLang, 'ja'>]().then((m) => m.default);
+		p.catch(() => loading.delete(lang));
+		loading.set(lang, p);
+	}
+	return p;
+}
 
-/** Every kiosk language's texts (loaded once, on the first call). */
-export function loadKioskTexts(): Promise<Record<KioskLang, KioskText>> {
-	all ??= Promise.all((Object.keys(LOADERS) as Array<keyof typeof LOADERS>).map(async (l) => [l, (await LOADERS[l]()).default] as const)).then(
-		(entries) => ({ ja, ...Object.fromEntries(entries) }) as Record<KioskLang, KioskText>
-	);
-	return all;
+/** Every kiosk language's texts (for tests and tools; the kiosk loads one at a time). */
+export async function loadKioskTexts(): Promise<Record<KioskLang, KioskText>> {
+	const entries = await Promise.all(KIOSK_LANGS.map(async (l) => [l, await loadKioskText(l)] as const));
+	return Object.fromEntries(entries) as Record<KioskLang, KioskText>;
 }

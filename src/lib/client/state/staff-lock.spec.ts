@@ -3,7 +3,7 @@ import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { hashPin } from '$lib/domain/pin';
 import { uuidv7 } from '$lib/domain/ids';
 import { HirobaDB, META } from '../db/db';
-import { IDLE_MS, lockoutMs, StaffLock, type StoredLockouts } from './staff-lock.svelte';
+import { IDLE_MS, lockoutMs, rosterOrder, StaffLock, type StoredLockouts } from './staff-lock.svelte';
 import * as f from '../../../../tests/factories';
 
 const FAST = 1000;
@@ -58,8 +58,25 @@ afterEach(() => {
 });
 
 describe('StaffLock', () => {
-	it('offers the staff of this tablet’s sites and the ward-wide coordinators, nobody else', async () => {
-		expect((await page().roster([siteId])).map((s) => s.displayName)).toEqual(['コーディネーター 高橋', '相談員 山田', '相談員 川村']);
+	it('offers the staff of this tablet’s sites and the ward-wide coordinators, nobody else, consultants first', async () => {
+		expect((await page().roster([siteId])).map((s) => s.displayName)).toEqual(['相談員 山田', '相談員 川村', 'コーディネーター 高橋']);
+	});
+
+	it('orders the picker: consultants before coordinators and admins, each by name', () => {
+		const names = [
+			{ displayName: '管理者 松本', role: 'admin' as const },
+			{ displayName: 'コーディネーター 石井', role: 'coordinator' as const },
+			{ displayName: '相談員 森下', role: 'consultant' as const },
+			{ displayName: 'コーディネーター 高橋', role: 'coordinator' as const },
+			{ displayName: 'あおき', role: 'consultant' as const }
+		];
+		expect(names.sort(rosterOrder).map((s) => s.displayName)).toEqual([
+			'あおき',
+			'相談員 森下',
+			'コーディネーター 高橋',
+			'コーディネーター 石井',
+			'管理者 松本'
+		]);
 	});
 
 	it('unlocks with the right PIN and not with a wrong one', async () => {

@@ -71,6 +71,15 @@ function readStored(value: unknown): StoredLockouts['members'] {
 	return members;
 }
 
+/**
+ * The order of names on the PIN pad: consultants (相談員) first, as they are the ones who work the
+ * site's sessions and unlock the tablet all day; coordinators and admins after them; by name within each.
+ */
+export function rosterOrder(a: Pick<Row<'staff'>, 'role' | 'displayName'>, b: Pick<Row<'staff'>, 'role' | 'displayName'>): number {
+	const rank = (s: Pick<Row<'staff'>, 'role'>) => (s.role === 'consultant' ? 0 : 1);
+	return rank(a) - rank(b) || a.displayName.localeCompare(b.displayName, 'ja');
+}
+
 export class StaffLock {
 	staff = $state<UnlockedStaff | null>(null);
 	#entries = $state<Record<string, Entry>>({});
@@ -123,9 +132,7 @@ export class StaffLock {
 	/** Staff who may unlock this tablet: active, and at one of its sites (or at all sites). */
 	async roster(siteIds: string[]): Promise<Row<'staff'>[]> {
 		const all = await this.#db.staff.toArray();
-		return all
-			.filter((s) => !s.deleted && s.active && s.pinHash && (s.siteIds.length === 0 || s.siteIds.some((id) => siteIds.includes(id))))
-			.sort((a, b) => a.displayName.localeCompare(b.displayName, 'ja'));
+		return all.filter((s) => !s.deleted && s.active && s.pinHash && (s.siteIds.length === 0 || s.siteIds.some((id) => siteIds.includes(id)))).sort(rosterOrder);
 	}
 
 	unlock(staffId: string, pin: string): Promise<'ok' | 'wrong' | 'locked'> {

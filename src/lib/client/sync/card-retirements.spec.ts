@@ -83,7 +83,7 @@ describe.each(testStores())('a reissued card on the tablets, on $name', (ts) => 
 			const visits = await t.db.visits.count();
 			const outbox = await t.db.outbox.count();
 			const refused = await checkIn(t.db, session, family.card, 'typed', { now: () => t.time });
-			expect(refused).toEqual({ decision: { kind: 'card_retired', cardCode: family.card, reason: 'reissued' }, visit: null, household: null });
+			expect(refused).toEqual({ decision: { kind: 'card_retired', cardCode: family.card, reason: 'reissued' }, visit: null, household: null, children: [] });
 			expect(await t.db.visits.count()).toBe(visits);
 			expect(await t.db.outbox.count()).toBe(outbox);
 		}

@@ -3,7 +3,7 @@
  * offline on either tablet arrive exactly once, reference data flows down, and an edit made on both
  * sides resolves by hlc the same way everywhere.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IDBFactory } from 'fake-indexeddb';
 import { uuidv7 } from '$lib/domain/ids';
 import type { Store } from '$lib/server/db/store';
@@ -17,6 +17,7 @@ import { SyncEngine } from './engine';
 import { BASE_URL, inProcessFetch } from '../../../../tests/in-process';
 import { addDays, tokyoDate } from '$lib/domain/dates';
 import { writeCentreRecords } from '$lib/server/sync/records';
+import { pullResponse, type PullResponse } from '$lib/sync/protocol';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -178,7 +179,8 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 		// Equal jitter: between half and all of base × 2^(n-1), capped.
 		expect(offline.engine.status.nextRetryAt! - offline.time).toBe(1_500); // random() = 0.5, base 2 s
 		expect(offline.engine.backoffDelay(3)).toBe(6_000);
-		expect(offline.engine.backoffDelay(30)).toBe(225_000);
+		// Capped at a minute: a tablet whose centre comes back unannounced tries again soon enough.
+		expect(offline.engine.backoffDelay(30)).toBe(45_000);
 		expect(await offline.db.outbox.count()).toBe(1);
 		offline.close();
 		// The network comes back: the same database, a working connection.
@@ -195,6 +197,29 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 		await setDeviceState(store, device!.deviceId, 'revoked', 'test');
 		await a.sync();
 		expect(a.engine.status.state).toBe('revoked');
+		for (const t of a.db.tables) expect(await t.count()).toBe(0);
+	});
+
+	it('wipes itself when a card lookup is refused as revoked, without waiting for the next sync', async () => {
+		const device = await a.db.getMeta<{ deviceId: string }>(META.device);
+		await setDeviceState(store, device!.deviceId, 'revoked', 'test');
+		expect(await a.engine.lookupCard(f.household().cardCode)).toBeNull();
+		await vi.waitFor(() => expect(a.engine.status.state).toBe('revoked'));
+		for (const t of a.db.tables) expect(await t.count()).toBe(0);
+	});
+
+	it('takes nothing in from a pull that arrives after the tablet was wiped (revoked, in another tab)', async () => {
+		const h = uuidv7();
+		await store.transaction((tx) => writeCentreRecords(tx, 'households', [{ id: h, data: f.household({ registeredSiteId: fx.siteId }) }]));
+		const device = await a.db.getMeta<{ deviceId: string; token: string }>(META.device);
+		const answer = await inProcessFetch()(`${BASE_URL}/api/v1/sync/pull?since=0`, { headers: { authorization: `Bearer ${device!.token}` } });
+		const page = pullResponse.parse(await answer.json());
+		expect(page.changes.map((c) => c.id)).toContain(h);
+		await setDeviceState(store, device!.deviceId, 'revoked', 'test');
+		await a.sync();
+		expect(a.engine.status.state).toBe('revoked');
+		// The answer to a first pull (from cursor 0), made before the wipe, stored after it.
+		await a.engine.applyPulled(page as PullResponse, '0');
 		for (const t of a.db.tables) expect(await t.count()).toBe(0);
 	});
 

@@ -1,8 +1,15 @@
 /**
  * The tablet's sync engine: pushes the outbox in batches, then pulls pages of reference data, and
  * tells the screen how it is going. It runs after local writes (debounced), when the browser comes
- * online, on an interval, and on demand; after a failure it retries on a timer with exponential
- * backoff and jitter, so a backlog drains even if nobody writes again.
+ * online, when the page is shown again, on an interval, and on demand; after a failure it retries on
+ * a timer with exponential backoff and jitter, so a backlog drains even if nobody writes again.
+ *
+ * No event says that the centre is back: behind a captive portal or a VPN the browser believes it
+ * is online all along, and a sleeping tablet's timers stop. So the wait between two attempts never
+ * exceeds MAX_RETRY_GAP_MS, counted from the start of the failed attempt (one that hung until its
+ * timeout counts too); the interval adds no attempt while a retry is due sooner; and a page shown
+ * again syncs at once. A tablet that could not reach the centre for hours syncs within a minute of
+ * the centre answering again, without a hot loop (at least half that gap between attempts).
  *
  * Offline is the normal case: a failed request changes nothing locally; the outbox keeps every
  * change until the centre has acknowledged it, and retries are safe because pushes are idempotent.
@@ -39,6 +46,8 @@ export const CLOCK_TOLERANCE_MS = 30_000;
 const RESTAMP_MARGIN_MS = 2_000;
 /** Visits of sessions older than this many days leave the tablet once the centre has them. */
 export const KEEP_VISIT_DAYS = 7;
+/** The longest wait from the start of a failed attempt to the next one (the backoff's cap). */
+export const MAX_RETRY_GAP_MS = 60_000;
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error' | 'revoked' | 'retired' | 'not_enrolled';
 
@@ -70,6 +79,7 @@ export interface SyncEngineOptions {
 	/** Wait after a local write before syncing, so a burst of writes goes in one push. */
 	debounceMs?: number;
 	backoffBaseMs?: number;
+	/** The backoff's cap; at most MAX_RETRY_GAP_MS by default. */
 	backoffMaxMs?: number;
 	/** A request that takes longer than this is abandoned (and retried later). */
 	timeoutMs?: number;
@@ -128,6 +138,10 @@ export class SyncEngine {
 	#debounceTimer: ReturnType<typeof setTimeout> | null = null;
 	#interval: ReturnType<typeof setInterval> | null = null;
 	#onOnline = () => void this.syncNow();
+	/** A tablet woken from sleep (its timers were paused) or a tab brought back: sync now. */
+	#onVisible = () => {
+		if (document.visibilityState === 'visible') void this.syncNow();
+	};
 
 	constructor(db: HirobaDB, opts: SyncEngineOptions) {
 		this.db = db;
@@ -140,7 +154,7 @@ export class SyncEngine {
 			intervalMs: 60_000,
 			debounceMs: 300,
 			backoffBaseMs: 2_000,
-			backoffMaxMs: 5 * 60_000,
+			backoffMaxMs: MAX_RETRY_GAP_MS,
 			timeoutMs: 30_000,
 			lookupTimeoutMs: 3_000,
 			...opts,
@@ -163,13 +177,24 @@ export class SyncEngine {
 		for (const fn of this.#listeners) fn(this.#status);
 	}
 
-	/** Start the background loop: now, on an interval, and whenever the browser comes online. */
+	/** Start the background loop: now, on an interval, whenever the browser comes online and whenever the page is shown. */
 	start(): void {
 		if (this.#interval) return;
-		this.#interval = setInterval(() => void this.syncNow(), this.#opts.intervalMs);
+		this.#interval = setInterval(() => this.#tick(), this.#opts.intervalMs);
 		globalThis.addEventListener?.('online', this.#onOnline);
+		if (typeof document !== 'undefined') document.addEventListener('visibilitychange', this.#onVisible);
 		void this.refreshCounts();
+		void this.loadLastSuccess();
 		void this.syncNow();
+	}
+
+	/**
+	 * The last success as kept by an earlier page: after a reload with the centre out of reach, the
+	 * screen still says when the tablet last synced, not that it never has.
+	 */
+	async loadLastSuccess(): Promise<void> {
+		const kept = await this.db.getMeta<number>(META.lastSuccessAt);
+		if (typeof kept === 'number' && (this.#status.lastSuccessAt ?? 0) < kept) this.#set({ lastSuccessAt: kept });
 	}
 
 	stop(): void {
@@ -179,6 +204,19 @@ export class SyncEngine {
 		if (this.#debounceTimer) clearTimeout(this.#debounceTimer);
 		this.#retryTimer = this.#debounceTimer = null;
 		globalThis.removeEventListener?.('online', this.#onOnline);
+		if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.#onVisible);
+	}
+
+	/**
+	 * The interval's sync: none while a cycle runs or a retry is due sooner (after a failure the
+	 * retry timer sets the pace), so a failing tablet does not try twice as often. A retry overdue
+	 * (its timer was held back) does not hold the interval up.
+	 */
+	#tick(): void {
+		if (this.#running) return;
+		const due = this.#status.nextRetryAt;
+		if (this.#retryTimer && due !== null && this.#opts.now() < due) return;
+		void this.syncNow();
 	}
 
 	/** Call after a local write: syncs shortly, once for a burst of writes. */
@@ -235,11 +273,15 @@ export class SyncEngine {
 	}
 
 	async #cycle(): Promise<void> {
+		const startedAt = this.#opts.now();
 		const device = await this.db.getMeta<DeviceCredentials>(META.device);
 		if (!device) {
 			this.#set({ state: 'not_enrolled' });
 			return;
 		}
+		// This attempt stands for a retry that was scheduled: a failure schedules the next one.
+		if (this.#retryTimer) clearTimeout(this.#retryTimer);
+		this.#retryTimer = null;
 		this.#set({ state: 'syncing' });
 		const outcome: PushOutcome = {
 			drained: false,
@@ -277,7 +319,7 @@ export class SyncEngine {
 			await this.db.setMeta(META.lastSuccessAt, at);
 			this.#set({ state: 'idle', lastSuccessAt: at, lastError: null, progress: null, nextRetryAt: null });
 		} catch (e) {
-			await this.#fail(e, device);
+			await this.#fail(e, startedAt);
 		} finally {
 			await this.#refreshCountsAfterCycle(outcome).catch(() => {});
 		}
@@ -293,7 +335,8 @@ export class SyncEngine {
 		return this.db.outbox.where('state').equals('pending').count();
 	}
 
-	async #fail(e: unknown, device: DeviceCredentials): Promise<void> {
+	/** A cycle that began at `startedAt` failed: wipe if the centre says so, else retry later. */
+	async #fail(e: unknown, startedAt: number): Promise<void> {
 		const err = e instanceof SyncError ? e : new SyncError('network', e instanceof Error ? e.message : String(e));
 		const at = this.#opts.now();
 		if (err.code === 'device_revoked') {
@@ -312,7 +355,9 @@ export class SyncEngine {
 			}
 		}
 		this.#failures += 1;
-		const delay = this.backoffDelay(this.#failures);
+		// Counted from the start of the failed attempt: one that hung until its timeout does not add
+		// its own length to the wait. Never sooner than a second after the failure.
+		const delay = Math.max(Math.min(1_000, this.#opts.backoffBaseMs), startedAt + this.backoffDelay(this.#failures) - at);
 		if (this.#retryTimer) clearTimeout(this.#retryTimer);
 		this.#retryTimer = setTimeout(() => {
 			this.#retryTimer = null;
@@ -324,7 +369,6 @@ export class SyncEngine {
 			progress: null,
 			nextRetryAt: at + delay
 		});
-		void device;
 	}
 
 	/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
@@ -438,14 +482,18 @@ export class SyncEngine {
 		let body: unknown;
 		try {
 			({ body } = await this.#request(device, `/api/v1/households/lookup?card=${encodeURIComponent(cardCode)}`, {}, this.#opts.lookupTimeoutMs));
-		} catch {
+		} catch (e) {
+			// Revoked: the sync that follows hears it too, and wipes the tablet.
+			if (e instanceof SyncError && e.code === 'device_revoked') void this.syncNow();
 			return null;
 		}
 		const parsed = lookupResponse.safeParse(body);
 		if (!parsed.success) return null;
 		const changes = [parsed.data.household, ...parsed.data.children] as Change[];
 		await this.db.transaction('rw', [this.db.households, this.db.children, this.db.meta], async () => {
-			await mergeChanges(this.db, changes, await this.#clock());
+			// Wiped while the answer was on its way (revoked, in another tab): nothing comes back in.
+			const clock = await this.#clock();
+			if (clock) await mergeChanges(this.db, changes, clock);
 		});
 		const h = await this.db.households.get(parsed.data.household.id);
 		return h && !h.deleted ? h : null;
@@ -639,19 +687,49 @@ export class SyncEngine {
 		return batch;
 	}
 
-	/** Pull every page; each request tells the centre how many changes wait here (`pending`). */
+	/**
+	 * Pull every page; each request tells the centre how many changes wait here (`pending`). While a
+	 * page is being stored, the next one is already on its way (its cursor is the stored page's), so
+	 * a long first pull waits for the link or for IndexedDB, not for both in turn. The cursor still
+	 * advances only with the rows it covers (applyPulled): if the connection drops, the pages stored
+	 * stay stored and the next sync asks from the last of them; at most the page in flight is lost.
+	 */
 	async #pullAll(device: DeviceCredentials, pending: number): Promise<void> {
 		if ((await this.db.getMeta<number>(META.pullEpoch)) !== PULL_EPOCH) await this.#startEpoch(device);
-		for (;;) {
-			const since = (await this.db.getMeta<string>(META.cursor)) ?? '0';
+		let since = (await this.db.getMeta<string>(META.cursor)) ?? '0';
+		let next: Promise<PullResponse> | null = this.#pullPage(device, since, pending);
+		while (next) {
+			const page: PullResponse = await next;
+			next = page.more ? this.#pullPage(device, page.cursor, pending) : null;
+			const stored = await this.applyPulled(page, since);
+			// Wiped meanwhile (revoked, in another tab): there is nothing left to pull into.
+			if (!stored && !(await this.db.getMeta<DeviceCredentials>(META.device))) return;
+			if (!stored && next) {
+				// Another cycle (another tab) moved the cursor meanwhile: go on from where it left it.
+				since = (await this.db.getMeta<string>(META.cursor)) ?? '0';
+				next = this.#pullPage(device, since, pending);
+				continue;
+			}
+			since = page.cursor;
+		}
+	}
+
+	/**
+	 * One page of the pull from `since`, checked. The promise is marked handled at once: a page
+	 * fetched ahead may fail while the one before it is being stored, or be dropped unread when that
+	 * store fails; whoever awaits it still gets its failure.
+	 */
+	#pullPage(device: DeviceCredentials, since: string, pending: number): Promise<PullResponse> {
+		const page = (async () => {
 			const { body } = await this.#request(device, `/api/v1/sync/pull?since=${encodeURIComponent(since)}&limit=${this.#opts.pullLimit}`, {
 				headers: { [PENDING_HEADER]: String(pending) }
 			});
 			const parsed = pullResponse.safeParse(body);
 			if (!parsed.success) throw new SyncError('bad_response', 'the centre’s pull answer is malformed');
-			await this.applyPulled(parsed.data as PullResponse, since);
-			if (!parsed.data.more) break;
-		}
+			return parsed.data as PullResponse;
+		})();
+		page.catch(() => {});
+		return page;
 	}
 
 	/**
@@ -675,27 +753,31 @@ export class SyncEngine {
 
 	/**
 	 * Store one pulled page and advance the cursor in the same transaction: if the transaction
-	 * aborts, neither happens, and the next pull asks for the same page again.
+	 * aborts, neither happens, and the next pull asks for the same page again. False when the page
+	 * was not stored because the cursor is no longer `since`.
 	 */
-	async applyPulled(page: PullResponse, since: string): Promise<void> {
+	async applyPulled(page: PullResponse, since: string): Promise<boolean> {
 		const evicting = page.evict.length > 0;
 		const tables = [...new Set([...page.changes.map((c) => c.table), ...(evicting ? (['households', 'children', 'staff'] as const) : [])])];
-		await this.db.transaction('rw', [...tables.map((t) => this.db.syncTable(t)), this.db.meta, this.db.outbox], async () => {
+		return this.db.transaction('rw', [...tables.map((t) => this.db.syncTable(t)), this.db.meta, this.db.outbox], async () => {
 			// Another cycle (another tab) may have moved the cursor meanwhile: then this page is old.
 			const current = (await this.db.getMeta<string>(META.cursor)) ?? '0';
-			if (current !== since) return;
+			if (current !== since) return false;
 			const clock = await this.#clock();
+			// Wiped while the page was on its way (revoked, in another tab): nothing comes back in.
+			if (!clock) return false;
 			await mergeChanges(this.db, page.changes, clock);
 			await applyEvictions(this.db, page.evict);
 			if (page.sealKey && (await this.db.getMeta<{ kid: string }>(META.sealKey))?.kid !== page.sealKey.kid) {
 				await this.db.setMeta(META.sealKey, page.sealKey);
 			}
-			if (clock) await this.db.setMeta(META.clock, clock.state);
+			await this.db.setMeta(META.clock, clock.state);
 			await this.db.setMeta(META.cursor, page.cursor);
 			// Evicted: the centre has our pushes, yet this store never saw one acknowledged and holds
 			// nothing unsent (a push whose answer was lost still sits in the outbox).
 			const pending = await this.db.outbox.count();
 			this.#set({ evicted: page.devicePushed > 0 && pending === 0 && !(await this.db.getMeta<boolean>(META.hasPushed)) });
+			return true;
 		});
 	}
 }

@@ -8,7 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { hashPin, PIN_MAX_DIGITS, PIN_MIN_DIGITS, PIN_RE } from '$lib/domain/pin';
 import { STAFF_ROLES, uuid, type StaffData } from '$lib/domain/schemas';
-import { cleanText } from '$lib/domain/text';
+import { cleanText } from '$lib/server/clean-text';
 import { ApiError } from '$lib/sync/errors';
 import { audit, createEnrollmentCode, listDevices, setDeviceState } from '../auth/devices';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/passwords';

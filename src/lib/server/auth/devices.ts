@@ -131,6 +131,7 @@ async function enrollInTx(tx: Queryable, input: { code: string; name: string }):
  *
  * `pending` is the tablet's own count of changes waiting in its outbox (protocol.ts PENDING_HEADER),
  * kept for the devices page; null (no header, or an unreadable one) leaves the last count as it was.
+ * A refused device's contact is written here; an accepted one's by the request (noteContact).
  */
 export async function authenticateDevice(
 	db: Queryable,
@@ -141,32 +142,62 @@ export async function authenticateDevice(
 ): Promise<Device> {
 	const m = authorization?.match(/^Bearer\s+(\S+)$/i);
 	if (!m) throw new ApiError('unauthorized', 'send the device token as Authorization: Bearer <token>');
-	// Finding the device and noting that it was seen (and what it says it holds) is one statement:
-	// every sync request pays for it.
-	const r = await db.query(
-		`update devices set last_seen_at = now(),
-		   pending_count = coalesce($2::int, pending_count),
-		   pending_reported_at = case when $2::int is null then pending_reported_at else now() end
-		 where token_hash = $1 returning ${DEVICE_COLUMNS}`,
-		[sha256Hex(m[1]!), pending]
-	);
+	// Read only: what the request tells about the tablet is written with its own work (noteContact),
+	// and only when it changes something the devices page shows. A write of its own would cost every
+	// sync request a commit of its own.
+	const r = await db.query(`select ${DEVICE_COLUMNS} from devices where token_hash = $1`, [sha256Hex(m[1]!)]);
 	const row = r.rows[0];
 	if (!row) throw new ApiError('invalid_token', 'this device token is not known');
 	const device = toDevice(row);
-	if (device.state === 'revoked') throw new ApiError('device_revoked', 'this device has been revoked; its local data must be wiped');
+	const refuse = async (e: ApiError) => {
+		// A refused contact is still a contact: the devices page says when a stopped tablet last called.
+		await noteContact(db, device, { pending }, now);
+		return e;
+	};
+	if (device.state === 'revoked') throw await refuse(new ApiError('device_revoked', 'this device has been revoked; its local data must be wiped'));
 	if (device.state === 'retired') {
 		const since = device.stateChangedAt ? Date.parse(device.stateChangedAt) : 0;
 		if (now - since > RETIRED_PUSH_DAYS * 86_400_000) {
-			throw new ApiError('device_revoked', `this device was retired more than ${RETIRED_PUSH_DAYS} days ago; its local data must be wiped`);
+			throw await refuse(new ApiError('device_revoked', `this device was retired more than ${RETIRED_PUSH_DAYS} days ago; its local data must be wiped`));
 		}
-		if (purpose !== 'push') throw new ApiError('device_retired', 'this device has been retired; push what remains, then wipe');
+		if (purpose !== 'push') throw await refuse(new ApiError('device_retired', 'this device has been retired; push what remains, then wipe'));
 	}
 	return device;
 }
 
-/** A pull that brought the tablet up to date with the centre: its last sync, for the devices page. */
-export async function notePulledUpToDate(db: Queryable, deviceId: string): Promise<void> {
-	await db.query('update devices set last_sync_at = now() where id = $1::uuid', [deviceId]);
+/**
+ * How stale a device's last contact (and last caught-up pull) may get before a request writes it
+ * again. The devices page shows them to the minute at best, and warns after a day.
+ */
+export const CONTACT_WRITE_MS = 60_000;
+
+/**
+ * What a request told about the tablet, written to its row: the contact itself, the tablet's count
+ * of changes waiting (`pending`, null if it did not say), what a push applied, and whether a pull
+ * caught up with the centre. Called inside the request's own transaction where there is one, so
+ * that a sync request commits once. Writes nothing when nothing shown would change: an idle tablet
+ * syncing every minute writes once a minute, not at every request.
+ */
+export async function noteContact(
+	db: Queryable,
+	device: Device,
+	contact: { pending: number | null; pushed?: number; caughtUp?: boolean },
+	now: number = Date.now()
+): Promise<void> {
+	const stale = (at: string | null) => at === null || now - Date.parse(at) >= CONTACT_WRITE_MS;
+	const pushed = contact.pushed ?? 0;
+	const pendingMoved = contact.pending !== null && contact.pending !== device.pendingCount;
+	const caughtUp = contact.caughtUp === true && stale(device.lastSyncAt);
+	if (pushed === 0 && !pendingMoved && !caughtUp && !stale(device.lastSeenAt)) return;
+	await db.query(
+		`update devices set last_seen_at = now(),
+		   pushed_count = pushed_count + $2,
+		   pending_count = coalesce($3::int, pending_count),
+		   pending_reported_at = case when $3::int is null then pending_reported_at else now() end,
+		   last_sync_at = case when $4 then now() else last_sync_at end
+		 where id = $1::uuid`,
+		[device.id, pushed, contact.pending, contact.caughtUp === true]
+	);
 }
 
 export async function listDevices(db: Queryable): Promise<Device[]> {

@@ -1,4 +1,14 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+// Under test here are the throttle and the sessions, not the hash's cost: each attempt's scrypt
+// runs at N = 2^10 instead of 2^15 (0.2 s of CPU each, some hundred attempts). The parameters a
+// stored hash still names N = 2^15, and the centre pages' specs and the browser journeys sign in at full cost.
+vi.mock('node:crypto', async (importOriginal) => {
+	const crypto = await importOriginal<typeof import('node:crypto')>();
+	const scrypt = ((password, salt, keylen, options, callback) =>
+		crypto.scrypt(password, salt, keylen, { ...options, N: Math.min(options.N ?? 2 ** 14, 2 ** 10) }, callback)) as typeof crypto.scrypt;
+	return { ...crypto, scrypt, default: { ...crypto, scrypt } };
+});
 import type { Store } from '../db/store';
 import { writeCentreRecords } from '../sync/records';
 import { errorCodeOf, openForSuite, testStores, truncateAll } from '../../../../tests/stores';

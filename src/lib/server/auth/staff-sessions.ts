@@ -5,7 +5,7 @@
  * (login-throttle.ts); they never lock the login name itself, which anyone could do to anyone.
  */
 import { z } from 'zod';
-import { cleanText } from '$lib/domain/text';
+import { cleanText } from '$lib/server/clean-text';
 import { ApiError } from '$lib/sync/errors';
 import type { Queryable } from '../db/store';
 import { audit } from './devices';

@@ -14,7 +14,8 @@ import { addDays, isValidIsoDate, type IsoDate } from '$lib/domain/dates';
 import { HLC_RE } from '$lib/domain/hlc';
 import { UUID_RE } from '$lib/domain/ids';
 import { CANCEL_REASONS, SITE_CAPACITY_MAX, type SessionData, type SiteData } from '$lib/domain/schemas';
-import { cleanText } from '$lib/domain/text';
+import { isUnopened, UNOPENED_LABEL_JA } from '$lib/domain/session-state';
+import { cleanText } from '$lib/server/clean-text';
 import { audit } from '../auth/devices';
 import type { Queryable, Store } from '../db/store';
 import { takeWriteLock, writeCentreRecords } from '../sync/records';
@@ -193,8 +194,10 @@ export interface SessionRow {
 	endTime: string;
 	status: SessionData['status'];
 	cancelReason: SessionData['cancelReason'];
-	/** `予定`, `開催中`, `終了`, `中止（雨天）`… */
+	/** `予定`, `開催中`, `終了`, `中止（雨天）`, `未開催（受付されませんでした）`… */
 	statusLabel: string;
+	/** Still 予定 after its end time (Tokyo): no tablet opened it, or it has not synced since. */
+	unopened: boolean;
 	visits: number;
 }
 
@@ -219,35 +222,38 @@ export async function sessionMonths(db: Queryable, siteId: string): Promise<Mont
 	return r.rows;
 }
 
-const withLabel = <T extends Omit<SessionRow, 'statusLabel'>>(row: T): T & { statusLabel: string } => ({
-	...row,
-	statusLabel: sessionStatusJa(row.status, row.cancelReason)
-});
+type StoredSession = Omit<SessionRow, 'statusLabel' | 'unopened'>;
+
+/** The row as the pages show it, as of `now`: a session past its end time that never opened says so. */
+const withLabel = <T extends StoredSession>(row: T, now: number): T & { statusLabel: string; unopened: boolean } => {
+	const unopened = isUnopened(row, now);
+	return { ...row, unopened, statusLabel: unopened ? UNOPENED_LABEL_JA : sessionStatusJa(row.status, row.cancelReason) };
+};
 
 const SESSION_COLS = `s.id::text, s.session_date as date, s.data->>'startTime' as "startTime", s.data->>'endTime' as "endTime", s.status,
 	s.data->>'cancelReason' as "cancelReason",
 	(select count(*)::int from visits v where v.session_id = s.id and not v.deleted) as visits`;
 
 /** One month's sessions at the site, in date and time order. */
-export async function listSessions(db: Queryable, siteId: string, month: string): Promise<SessionRow[]> {
-	const r = await db.query<Omit<SessionRow, 'statusLabel'>>(
+export async function listSessions(db: Queryable, siteId: string, month: string, now: number = Date.now()): Promise<SessionRow[]> {
+	const r = await db.query<StoredSession>(
 		`select ${SESSION_COLS} from sessions s
 		 where s.site_id = $1::uuid and not s.deleted and s.session_date like $2
 		 order by s.session_date, s.data->>'startTime', s.id`,
 		[siteId, `${month}-%`]
 	);
-	return r.rows.map(withLabel);
+	return r.rows.map((row) => withLabel(row, now));
 }
 
-export async function loadSession(db: Queryable, siteId: string, sessionId: string): Promise<SessionDetail | null> {
+export async function loadSession(db: Queryable, siteId: string, sessionId: string, now: number = Date.now()): Promise<SessionDetail | null> {
 	if (!UUID_RE.test(siteId) || !UUID_RE.test(sessionId)) return null;
-	const r = await db.query<Omit<SessionDetail, 'statusLabel'>>(
+	const r = await db.query<Omit<SessionDetail, 'statusLabel' | 'unopened'>>(
 		`select ${SESSION_COLS}, s.site_id::text as "siteId", s.hlc as version,
 		        (select count(*)::int from consultations c where c.session_id = s.id and not c.deleted) as consultations
 		 from sessions s where s.id = $1::uuid and s.site_id = $2::uuid and not s.deleted`,
 		[sessionId, siteId]
 	);
-	return r.rows[0] ? withLabel(r.rows[0]) : null;
+	return r.rows[0] ? withLabel(r.rows[0], now) : null;
 }
 
 async function sessionsBetween(tx: Queryable, siteId: string, from: IsoDate, to: IsoDate, except: string | null = null) {

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { hashPin, isGuessablePin, PIN_MAX_DIGITS, PIN_MIN_DIGITS, PIN_RE } from '$lib/domain/pin';
 import { UUID_RE } from '$lib/domain/ids';
 import { STAFF_ROLES, type StaffData } from '$lib/domain/schemas';
-import { cleanText } from '$lib/domain/text';
+import { cleanText } from '$lib/server/clean-text';
 import { audit } from '../auth/devices';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/passwords';
 import type { StaffRole, StaffUser } from '../auth/staff-sessions';

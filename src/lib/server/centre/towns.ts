@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { KANA_RE, ROMAJI_RE, type TownData } from '$lib/domain/schemas';
-import { cleanText } from '$lib/domain/text';
+import { cleanText } from '$lib/server/clean-text';
 import { audit } from '../auth/devices';
 import type { Queryable, Store } from '../db/store';
 import { takeWriteLock, writeCentreRecords } from '../sync/records';

@@ -11,12 +11,12 @@ import { daysBetween, isValidIsoDate, tokyoDate } from '$lib/domain/dates';
 import { UUID_RE, uuidv7 } from '$lib/domain/ids';
 import { openSealed, seal, SealError } from '$lib/domain/seal';
 import type { ConsultationData } from '$lib/domain/schemas';
-import { cleanText } from '$lib/domain/text';
+import { cleanText } from '$lib/server/clean-text';
 import type { Queryable, Store } from '../db/store';
 import type { Keyring } from '../crypto/keyring';
 import type { StaffUser } from '../auth/staff-sessions';
 import { audit } from '../auth/devices';
-import { inScope, siteScope } from './scope';
+import { inScope, siteScope, STAFF_PICKER_ORDER } from './scope';
 import { sealErrorMessage, topicLabels, type OpenedText } from './queries';
 
 export const COMMENT_MAX = 500;
@@ -325,10 +325,10 @@ export async function loadCase(
 	};
 }
 
-/** Staff a case may be given to: everyone active. */
+/** Staff a case may be given to: everyone active, the 相談員 first. */
 export async function ownerOptions(db: Queryable): Promise<Array<{ id: string; displayName: string }>> {
 	const r = await db.query<{ id: string; displayName: string }>(
-		`select id::text, data->>'displayName' as "displayName" from staff where not deleted and (data->>'active')::boolean order by data->>'displayName'`
+		`select id::text, data->>'displayName' as "displayName" from staff where not deleted and (data->>'active')::boolean order by ${STAFF_PICKER_ORDER}`
 	);
 	return r.rows;
 }

@@ -16,7 +16,7 @@ import type { Keyring } from '../crypto/keyring';
 import type { StaffUser } from '../auth/staff-sessions';
 import { audit } from '../auth/devices';
 import { exportBody, type ExportFormat, type ExportTable } from '../reports/export';
-import { inScope, siteScope, type SiteScope } from './scope';
+import { inScope, siteScope, STAFF_PICKER_ORDER, type SiteScope } from './scope';
 
 export const PAGE_SIZE = 50;
 /** An export larger than this is refused: narrow the filter instead (a year of the ward is far less). */
@@ -361,7 +361,7 @@ export async function filterOptions(db: Queryable, user: StaffUser, sessionId?: 
 		`select id::text, data->>'displayName' as "displayName" from staff
 		 where not deleted and ($1::uuid[] is null or exists (
 		   select 1 from jsonb_array_elements_text(data->'siteIds') x where x::uuid = any($1::uuid[])))
-		 order by data->>'displayName'`,
+		 order by ${STAFF_PICKER_ORDER}`,
 		[scope.siteIds]
 	);
 	const labels = await topicLabels(db);

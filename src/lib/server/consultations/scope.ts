@@ -22,3 +22,9 @@ export async function siteScope(db: Queryable, user: StaffUser): Promise<SiteSco
 export function inScope(scope: SiteScope, siteId: string | null): boolean {
 	return scope.siteIds === null || (siteId !== null && scope.siteIds.includes(siteId));
 }
+
+/**
+ * How the centre's staff pickers order the staff: the 相談員 first (the consultations and the cases
+ * are theirs), then the others, each group by name. An `order by` clause over `staff.data`.
+ */
+export const STAFF_PICKER_ORDER = `case when data->>'role' = 'consultant' then 0 else 1 end, data->>'displayName', id`;

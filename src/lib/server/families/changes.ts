@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { YEAR_MONTH_RE, type IsoDate } from '$lib/domain/dates';
 import { UUID_RE } from '$lib/domain/ids';
 import type { ChildData, HouseholdData, VisitData } from '$lib/domain/schemas';
-import { cleanText } from '$lib/domain/text';
+import { cleanText } from '$lib/server/clean-text';
 import type { Queryable, Store } from '../db/store';
 import { audit } from '../auth/devices';
 import type { StaffUser } from '../auth/staff-sessions';

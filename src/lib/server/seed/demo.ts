@@ -96,7 +96,8 @@ const FOLLOW_UP_NOTES: Record<string, readonly string[]> = {
 	other: ['かかりつけ医に相談するよう案内', '区の子育て応援窓口を案内']
 };
 
-const DEMO_STAFF: ReadonlyArray<{ displayName: string; role: StaffData['role']; pin: string; loginName: string | null; password: string | null }> = [
+/** The demo's staff; README.md lists them (the banner prints them only on the start that seeds). */
+export const DEMO_STAFF: ReadonlyArray<{ displayName: string; role: StaffData['role']; pin: string; loginName: string | null; password: string | null }> = [
 	{ displayName: '相談員 山田', role: 'consultant', pin: '482193', loginName: 'consultant1', password: 'hiroba-demo-3' },
 	{ displayName: '相談員 川村', role: 'consultant', pin: '730516', loginName: null, password: null },
 	{ displayName: '相談員 森下', role: 'consultant', pin: '265948', loginName: null, password: null },

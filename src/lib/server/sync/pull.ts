@@ -15,7 +15,7 @@
 import { addDays, tokyoDate } from '$lib/domain/dates';
 import type { Change, EvictableTable, PullResponse } from '$lib/sync/protocol';
 import type { Store } from '../db/store';
-import type { Device } from '../auth/devices';
+import { noteContact, type Device } from '../auth/devices';
 import { getKeyring } from '../crypto/keyring';
 import { takeReadLock } from './records';
 
@@ -23,7 +23,18 @@ const COLS = `id::text as id, hlc, deleted, data, seq`;
 /** How many days around today a site's visits are shared between its tablets. */
 export const SHARED_VISIT_DAYS = 1;
 
-export async function buildPull(store: Store, device: Device, since: string, limit: number, now: number = Date.now()): Promise<PullResponse> {
+/**
+ * One page of a device's pull from `since`. `pending` is what the tablet said waits in its outbox;
+ * it is written with the page (noteContact), and so is the end of a pull that caught up.
+ */
+export async function buildPull(
+	store: Store,
+	device: Device,
+	since: string,
+	limit: number,
+	now: number = Date.now(),
+	pending: number | null = null
+): Promise<PullResponse> {
 	// Every page names the key tablets seal notes to, so a rotation reaches them at their next sync.
 	const sealKey = (await getKeyring()).current;
 	const page = await store.transaction(async (tx): Promise<Omit<PullResponse, 'sealKey'>> => {
@@ -37,6 +48,7 @@ export async function buildPull(store: Store, device: Device, since: string, lim
 			// Up to date: no row can lie in (since, high], so the union below would find nothing. It
 			// is the most frequent pull (every sync of an idle tablet), and planning and running that
 			// nine-branch query is most of its cost.
+			await noteContact(tx, device, { pending, caughtUp: true }, now);
 			return { changes: [], evict: [], cursor: since, more: false, devicePushed: device.pushedCount };
 		}
 		const today = tokyoDate(now);
@@ -74,6 +86,8 @@ export async function buildPull(store: Store, device: Device, since: string, lim
 			params
 		);
 		const more = r.rows.length > limit;
+		// The last page of a pull: the tablet now holds everything the centre had for it.
+		await noteContact(tx, device, { pending, caughtUp: !more }, now);
 		const rows = more ? r.rows.slice(0, limit) : r.rows;
 		const cursor = more ? rows[rows.length - 1]!.seq : high;
 		const changes: Change[] = [];

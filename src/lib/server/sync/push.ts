@@ -23,7 +23,7 @@ import { deviceNode, MAX_AHEAD_MS, parseHlc } from '$lib/domain/hlc';
 import type { ChildData, ConsultationData, HouseholdData, SessionData, VisitData } from '$lib/domain/schemas';
 import type { RejectReason } from '$lib/sync/errors';
 import type { Store, Queryable } from '../db/store';
-import type { Device } from '../auth/devices';
+import { noteContact, type Device } from '../auth/devices';
 import { sealedKeyId } from '$lib/domain/seal';
 import { getKeyring } from '../crypto/keyring';
 import { keepRevisions } from '../consultations/cases';
@@ -54,6 +54,8 @@ export function parsePushBody(body: unknown): ChangeEnvelope[] {
 
 type Verdict = PushResult;
 type Reject = (i: number, code: RejectReason, message: string) => void;
+/** Families a push's visits named, as the visits' checks found them: whether each is a tombstone. */
+type Named = Map<string, { deleted: boolean }>;
 interface Item {
 	i: number;
 	change: ChangeEnvelope;
@@ -65,8 +67,15 @@ interface Item {
  * may make: its own node, not ahead of the centre's clock by more than MAX_AHEAD_MS, and, for a
  * retired device, made before it was retired. Then each table's rows pass the row-level checks of
  * `authorize` (the stored row and the new one), and only then does the merge rule decide.
+ * `pending` is what the tablet said waits in its outbox (noteContact), written in the same commit.
  */
-export async function applyPush(store: Store, device: Device, changes: ChangeEnvelope[], now: number = Date.now()): Promise<PushResult[]> {
+export async function applyPush(
+	store: Store,
+	device: Device,
+	changes: ChangeEnvelope[],
+	now: number = Date.now(),
+	pending: number | null = null
+): Promise<PushResult[]> {
 	return store.transaction(async (tx) => {
 		// See records.ts: on PostgreSQL the lock orders sequence numbers by commit; PGlite runs one
 		// transaction at a time anyway.
@@ -107,9 +116,10 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 		});
 
 		// Parents before children, so a visit may name a session opened earlier in the same push.
+		const named: Named = new Map();
 		for (const table of PUSHABLE_TABLES) {
 			const items = byTable.get(table);
-			if (items) await applyTable(tx, device, table, items, verdicts, reject, now);
+			if (items) await applyTable(tx, device, table, items, verdicts, reject, now, named);
 		}
 		// A family's record edited after a check-in with its card from elsewhere: the visit, later in
 		// this push, is what lets this device hold the family. Decide those once more.
@@ -119,7 +129,7 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 			for (const table of ['households', 'children'] as const) {
 				if (again[table].length === 0) continue;
 				for (const x of again[table]) verdicts.delete(x.i);
-				await applyTable(tx, device, table, again[table], verdicts, reject, now);
+				await applyTable(tx, device, table, again[table], verdicts, reject, now, named);
 			}
 		}
 
@@ -131,10 +141,17 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 			.filter((x) => verdicts.get(x.i)?.status === 'applied')
 			.map((x) => ({ id: x.change.id, v: x.data as VisitData }));
 		const families = [...new Set(appliedVisits.flatMap((x) => (x.v.householdId ? [x.v.householdId] : [])))];
+		// The visits' own checks read their families after every household of this push was written;
+		// only households decided again after the visits (above) may have changed since.
+		const decidedAgain = again.households.length > 0;
 		const gone =
 			families.length === 0
 				? new Set<string>()
-				: new Set((await tx.query<{ id: string }>('select id::text from households where id = any($1::uuid[]) and deleted', [families])).rows.map((r) => r.id));
+				: decidedAgain
+					? new Set(
+							(await tx.query<{ id: string }>('select id::text from households where id = any($1::uuid[]) and deleted', [families])).rows.map((r) => r.id)
+						)
+					: new Set(families.filter((id) => named.get(id)?.deleted === true));
 		const maybeRetired = appliedVisits.filter((x) => (x.v.householdId === null ? x.v.cardCode !== null : gone.has(x.v.householdId)));
 		await resolveRetiredVisits(
 			tx,
@@ -146,7 +163,7 @@ export async function applyPush(store: Store, device: Device, changes: ChangeEnv
 
 		const results = changes.map((c, i) => verdicts.get(i) ?? { id: c.id, status: 'rejected' as const, error: { code: 'internal', message: 'no verdict' } });
 		const applied = results.filter((r) => r.status === 'applied').length;
-		if (applied > 0) await tx.query('update devices set pushed_count = pushed_count + $2 where id = $1', [device.id, applied]);
+		await noteContact(tx, device, { pending, pushed: applied }, now);
 		return results;
 	});
 }
@@ -158,7 +175,8 @@ async function applyTable(
 	items: Item[],
 	verdicts: Map<number, Verdict>,
 	reject: Reject,
-	now: number
+	now: number,
+	named: Named
 ): Promise<void> {
 	const stored = await storedVersions(
 		tx,
@@ -176,7 +194,8 @@ async function applyTable(
 		table,
 		items.filter((x) => !verdicts.has(x.i)),
 		stored,
-		reject
+		reject,
+		named
 	);
 
 	// Among several versions of one record in this push, the greatest stamp is the candidate.
@@ -242,7 +261,15 @@ const MERGED_HOUSEHOLD = 'this family was merged into another at the centre: its
  * - a consultation is by a staff member on the roster of the device's sites, about a family it may
  *   hold, and a child of that family.
  */
-async function authorize(tx: Queryable, device: Device, table: PushableTable, items: Item[], stored: Stored, reject: Reject): Promise<void> {
+async function authorize(
+	tx: Queryable,
+	device: Device,
+	table: PushableTable,
+	items: Item[],
+	stored: Stored,
+	reject: Reject,
+	familiesSeen: Named
+): Promise<void> {
 	const sites = new Set(device.siteIds);
 	const old = (id: string) => stored.get(id)?.data as Record<string, unknown> | undefined;
 	// An older version than the centre's changes nothing and is answered `stale`: refusing it for
@@ -320,6 +347,7 @@ async function authorize(tx: Queryable, device: Device, table: PushableTable, it
 	const named = items.map((x) => ({ ...x, householdId: (x.data as { householdId: string | null }).householdId }));
 	const householdIds = [...new Set(named.flatMap((x) => (x.householdId ? [x.householdId] : [])))];
 	const known = await families(tx, device.siteIds, householdIds);
+	if (table === 'visits') for (const [id, x] of known) familiesSeen.set(id, { deleted: x.deleted });
 	const held = new Set([...known].filter(([, x]) => x.held).map(([id]) => id));
 	const cardOf = new Map([...known].map(([id, x]) => [id, x.cardCode]));
 	const childIds = [

@@ -93,6 +93,19 @@ describe.each(testStores())('input hygiene on $name', (ts) => {
 		expect((await post('/api/v1/devices/enroll', { code, name: 'tablet 2' })).status).toBe(201);
 	});
 
+	it('a refusal by a rule with no message of its own still says what is wrong, in English', async () => {
+		// The shared schemas are zod/mini, which carries no locale; the server configures English.
+		const long = change('households', { ...f.household(), nickname: 'は'.repeat(21) });
+		const res = await post('/api/v1/sync/push', { protocol: 1, changes: [long] }, auth());
+		const [verdict] = ((await res.json()) as { results: Verdict[] }).results;
+		expect(verdict!.error!.message).toContain('Too big: expected string to have <=20 characters');
+		expect(verdict!.error!.message).toContain('nickname');
+
+		const code = await enrollmentCode(store, [fx.siteId]);
+		const blank = await post('/api/v1/devices/enroll', { code, name: '   ' });
+		expect(((await blank.json()) as { error: { message: string } }).error.message).toContain('Too small: expected string to have >=1 characters');
+	});
+
 	it('an enrollment code holding any of them is merely not valid (it is only normalised and hashed)', async () => {
 		for (const [name, poison] of POISONS) {
 			const res = await post('/api/v1/devices/enroll', { code: `ABCDE-${poison}FGHJ`, name: 'tablet' });

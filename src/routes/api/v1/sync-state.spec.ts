@@ -76,6 +76,32 @@ describe.each(testStores())('a tablet’s sync state at the centre on $name', (t
 		expect((await state()).synced).toBeNull();
 	});
 
+	it('writes the device row only when what the devices page shows would change: not for an idle tablet within a minute', async () => {
+		const seen = async () =>
+			(await store.query<{ t: string }>(`select last_seen_at::text || '|' || last_sync_at::text as t from devices where id = $1`, [device.deviceId])).rows[0]!
+				.t;
+		const body = (await (await pull('since=0', { [PENDING_HEADER]: '0' })).json()) as { cursor: string };
+		const after = await seen();
+		// An up-to-date pull reporting the same count, and an empty push, moments later: nothing written.
+		expect((await pull(`since=${body.cursor}`, { [PENDING_HEADER]: '0' })).status).toBe(200);
+		const push = (changes: unknown[], pending: string) =>
+			call(`${BASE_URL}/api/v1/sync/push`, {
+				method: 'POST',
+				headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json', [PENDING_HEADER]: pending },
+				body: JSON.stringify({ protocol: 1, changes })
+			});
+		expect((await push([], '0')).status).toBe(200);
+		expect(await seen()).toBe(after);
+		// A count that moved is written at once, and so is a push that applied something.
+		await pull(`since=${body.cursor}`, { [PENDING_HEADER]: '2' });
+		expect((await state()).pending).toBe(2);
+		// A minute later the same idle pull notes the contact and the caught-up sync again.
+		await store.query(`update devices set last_seen_at = last_seen_at - interval '61 seconds', last_sync_at = last_sync_at - interval '61 seconds'`);
+		const stale = await seen();
+		await pull(`since=${body.cursor}`, { [PENDING_HEADER]: '2' });
+		expect(await seen()).not.toBe(stale);
+	});
+
 	it('serves a request with an unreadable count and keeps the count it had; caps an absurd one', async () => {
 		await pull('since=0', { [PENDING_HEADER]: '3' });
 		for (const bad of ['-1', 'lots', '2.5', '9'.repeat(20)]) {

@@ -4,7 +4,7 @@ import { PENDING_HEADER, parsePendingHeader, pullQuery } from '$lib/sync/protoco
 import { ApiError } from '$lib/sync/errors';
 import { api, methodNotAllowed } from '$lib/server/http';
 import { getStore } from '$lib/server/db';
-import { authenticateDevice, notePulledUpToDate } from '$lib/server/auth/devices';
+import { authenticateDevice } from '$lib/server/auth/devices';
 import { buildPull } from '$lib/server/sync/pull';
 
 export const GET = api(async ({ request, url }) => {
@@ -14,10 +14,7 @@ export const GET = api(async ({ request, url }) => {
 	const query = pullQuery.safeParse(Object.fromEntries(url.searchParams));
 	if (!query.success)
 		throw new ApiError(query.error.issues.some((i) => i.path[0] === 'since') ? 'invalid_cursor' : 'bad_request', z.prettifyError(query.error));
-	const page = await buildPull(store, device, query.data.since, query.data.limit);
-	// The last page of a pull: the tablet now holds everything the centre had for it.
-	if (!page.more) await notePulledUpToDate(store, device.id);
-	return json(page);
+	return json(await buildPull(store, device, query.data.since, query.data.limit, Date.now(), pending));
 });
 
 export const fallback = methodNotAllowed;

@@ -10,7 +10,7 @@ export const POST = api(async ({ request }) => {
 	const pending = parsePendingHeader(request.headers.get(PENDING_HEADER));
 	const device = await authenticateDevice(store, request.headers.get('authorization'), 'push', Date.now(), pending);
 	const changes = parsePushBody(await readJson(request, MAX_PUSH_BYTES));
-	const results = await applyPush(store, device, changes);
+	const results = await applyPush(store, device, changes, Date.now(), pending);
 	return json({ results } satisfies PushResponse);
 });
 
