@@ -38,6 +38,8 @@ export default defineConfig({
 	],
 	test: {
 		setupFiles: ['tests/setup-keys.ts'],
+		// Data-folder templates made once per run (tests/templates.ts).
+		globalSetup: ['tests/global-setup.ts'],
 		projects: [
 			{
 				extends: true,
@@ -45,6 +47,8 @@ export default defineConfig({
 					name: 'unit',
 					environment: 'node',
 					include: ['src/**/*.spec.ts'],
+					// Both cores: most of these files wait on PGlite, one thread each (vitest's default is cores − 1).
+					maxWorkers: 2,
 					testTimeout: 30_000,
 					hookTimeout: 60_000
 				}

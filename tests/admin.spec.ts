@@ -62,7 +62,7 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 	}
 
 	beforeAll(async () => {
-		place = await makePlace(store);
+		place = await makePlace(store, { from: 'migrated' });
 		({ siteId } = await seedSite(place));
 		backupFile = join(place.dataDir, 'backup.json.gz');
 		if (mode === 'running') server = await startServer({ dataDir: place.dataDir, env: { ...place.env, HIROBA_NO_DEMO: '1' } });

@@ -22,7 +22,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('sync under a hostile network, t
 	beforeAll(async () => {
 		place = await makePlace('postgres');
 		// A data folder of its own for the second process (its own admin socket), the same database.
-		second = await makePlace('pglite');
+		second = await makePlace('pglite', { from: 'migrated' });
 		const env = { ...place.env, HIROBA_NO_DEMO: '1' };
 		servers = [await startServer({ dataDir: place.dataDir, env }), await startServer({ dataDir: second.dataDir, env })];
 		store = await place.open();

@@ -193,7 +193,7 @@ describe('the public server over TLS', () => {
 			'-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')
 		], { stdio: 'ignore' });
 		cert = readFileSync(join(certDir, 'cert.pem'));
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'migrated' });
 		server = await startServer({
 			dataDir: place.dataDir,
 			env: { HIROBA_NO_DEMO: '1', TLS_CERT_FILE: join(certDir, 'cert.pem'), TLS_KEY_FILE: join(certDir, 'key.pem') }

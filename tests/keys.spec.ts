@@ -30,8 +30,8 @@ describe.each(stores)('sealing keys, backups and rotation (%s)', (kind) => {
 	const NOTE = 'ねんねの時間が毎晩バラバラ。来週また様子を聞く。';
 
 	beforeAll(async () => {
-		place = await makePlace(kind);
-		other = await makePlace(kind);
+		place = await makePlace(kind, { from: 'migrated' });
+		other = await makePlace(kind, { from: 'migrated' });
 		backupFile = join(mkdtempSync(join(tmpdir(), 'hiroba-keys-backup-')), 'backup.json.gz');
 	});
 	afterAll(async () => {

@@ -4,7 +4,9 @@
  * there after it, exactly once, for another tablet to pull.
  */
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokyoDate } from '../src/lib/domain/dates';
 import type { Change, EnrollResponse } from '../src/lib/sync/protocol';
@@ -16,6 +18,7 @@ describe('a server restart on PGlite', () => {
 	let place: Place;
 	let server: RunningServer | null = null;
 	let a: EnrollResponse;
+	let b: EnrollResponse;
 	const tablet = new Tablet('tablet-restart');
 	const pushed: Change[] = [];
 
@@ -75,11 +78,12 @@ describe('a server restart on PGlite', () => {
 		expect(server.banner).not.toMatch(/Demo data loaded/);
 		expect(server.enrollmentCode).not.toBeNull();
 
-		const b = await enroll(server.url, server.enrollmentCode!, 'tablet after restart');
-		expect(b.status).toBe(201);
-		expect(b.body.sites.map((s) => s.id)).toEqual(a.sites.map((s) => s.id));
+		const r = await enroll(server.url, server.enrollmentCode!, 'tablet after restart');
+		expect(r.status).toBe(201);
+		b = r.body;
+		expect(b.sites.map((s) => s.id)).toEqual(a.sites.map((s) => s.id));
 
-		const all = await pullAll(server.url, b.body.token, '0', 100);
+		const all = await pullAll(server.url, b.token, '0', 100);
 		expect(all.pages).toBeGreaterThan(1);
 		const count = new Map<string, number>();
 		for (const c of all.changes) count.set(c.id, (count.get(c.id) ?? 0) + 1);
@@ -96,7 +100,35 @@ describe('a server restart on PGlite', () => {
 		}
 	});
 
+	it('sends a pull page gzip’d to a client that accepts gzip, and the same answer plain to one that does not', async () => {
+		const path = '/api/v1/sync/pull?since=0&limit=100';
+		const plain = await rawGet(server!.url + path, { authorization: `Bearer ${b.token}` });
+		const packed = await rawGet(server!.url + path, { authorization: `Bearer ${b.token}`, 'accept-encoding': 'gzip, deflate, br, zstd' });
+		expect([plain.status, packed.status]).toEqual([200, 200]);
+		expect(plain.headers['content-encoding']).toBeUndefined();
+		expect(packed.headers['content-encoding']).toBe('gzip');
+		for (const res of [plain, packed]) expect(res.headers.vary).toMatch(/accept-encoding/i);
+		const page = JSON.parse(plain.body.toString('utf8')) as { changes: unknown[]; more: boolean };
+		expect(page.changes).toHaveLength(100);
+		expect(JSON.parse(gunzipSync(packed.body).toString('utf8'))).toEqual(page);
+		expect(packed.body.length).toBeLessThan(plain.body.length / 3);
+	});
+
 	it('refuses a second server on the same data folder', async () => {
 		await expect(startServer({ dataDir: place.dataDir, timeoutMs: 20_000 })).rejects.toThrow(/already running/);
 	});
 });
+
+/** A GET whose answer is kept as sent (node:http decodes nothing), with its headers. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+	return new Promise((resolve, reject) => {
+		http
+			.get(url, { headers }, (res) => {
+				const chunks: Buffer[] = [];
+				res.on('data', (c: Buffer) => chunks.push(c));
+				res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+				res.on('error', reject);
+			})
+			.on('error', reject);
+	});
+}

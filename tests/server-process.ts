@@ -4,11 +4,12 @@
  * scripts/ensure-build.js; these processes get HIROBA_SKIP_BUILD=1 so that none of them rebuilds.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type Store } from '../src/lib/server/db/store';
+import { copyDataDir, template } from './templates';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,12 +59,32 @@ export interface RunningServer {
 	output(): string;
 	/** SIGTERM, then the exit code once the process has ended. */
 	stop(): Promise<number | null>;
+	/** SIGKILL (a crash, a power cut of the process: no shutdown code runs), resolved once it has ended. */
+	kill(): Promise<void>;
 }
 
-/** Start `node scripts/start.js` on a free port and wait until its banner is out. */
-export async function startServer(opts: { dataDir: string; env?: Env; timeoutMs?: number }): Promise<RunningServer> {
-	const child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.js')], {
-		cwd: ROOT,
+/**
+ * A private copy of the built app, for a test that rewrites its files (the service worker, to
+ * play an update) while other test files run beside it on the shared build. build/ and scripts/
+ * are copied (scripts/lib/build.js finds the build beside itself); node_modules is linked.
+ */
+export function privateBuild(): { root: string; dispose(): void } {
+	const root = mkdtempSync(join(tmpdir(), 'hiroba-build-'));
+	cpSync(join(ROOT, 'build'), join(root, 'build'), { recursive: true });
+	cpSync(join(ROOT, 'scripts'), join(root, 'scripts'), { recursive: true });
+	cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+	symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+	return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * Start `node scripts/start.js` on a free port and wait until its banner is out; `root` is the
+ * project folder whose build it serves (a privateBuild), this one by default.
+ */
+export async function startServer(opts: { dataDir: string; env?: Env; timeoutMs?: number; root?: string }): Promise<RunningServer> {
+	const root = opts.root ?? ROOT;
+	const child = spawn(process.execPath, [join(root, 'scripts', 'start.js')], {
+		cwd: root,
 		env: childEnv(opts.dataDir, opts.env),
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
@@ -75,8 +96,8 @@ export async function startServer(opts: { dataDir: string; env?: Env; timeoutMs?
 	await new Promise<void>((resolvePromise, reject) => {
 		const timer = setTimeout(() => {
 			child.kill('SIGKILL');
-			reject(new Error(`the server did not start within ${opts.timeoutMs ?? 60_000} ms:\n${out}`));
-		}, opts.timeoutMs ?? 60_000);
+			reject(new Error(`the server did not start within ${opts.timeoutMs ?? 180_000} ms:\n${out}`));
+		}, opts.timeoutMs ?? 180_000);
 		const check = () => {
 			if (/Stop with Ctrl\+C\./.test(out)) {
 				clearTimeout(timer);
@@ -103,6 +124,11 @@ export async function startServer(opts: { dataDir: string; env?: Env; timeoutMs?
 			if (child.exitCode !== null) return child.exitCode;
 			child.kill('SIGTERM');
 			return exited;
+		},
+		async kill() {
+			if (child.exitCode !== null || child.signalCode !== null) return;
+			process.kill(child.pid!, 'SIGKILL');
+			await exited;
 		}
 	};
 }
@@ -152,9 +178,19 @@ export interface Place {
 	dispose(): Promise<void>;
 }
 
-export async function makePlace(kind: 'pglite' | 'postgres'): Promise<Place> {
+/**
+ * `from` (PGlite only): start from nothing (a first start, the default), from a migrated empty
+ * store, or from a folder a server has already started on once with demo data (tests/templates.ts).
+ */
+export async function makePlace(kind: 'pglite' | 'postgres', opts: { from?: 'nothing' | 'migrated' | 'demo' } = {}): Promise<Place> {
 	const dataDir = mkdtempSync(join(tmpdir(), 'hiroba-it-'));
 	if (kind === 'pglite') {
+		const from = opts.from ?? 'nothing';
+		if (from === 'migrated') copyDataDir(template('migrated'), dataDir);
+		if (from === 'demo') {
+			copyDataDir(template('demo'), dataDir);
+			copyDataDir(`${template('demo')}-keys`, `${dataDir}-keys`);
+		}
 		return {
 			kind,
 			dataDir,

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Locator, type Page, type Response } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../bench/lib/browser.js';
 
 export async function launch(extraArgs: string[] = [], opts: LaunchOptions = {}): Promise<Browser> {
@@ -43,7 +43,8 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 				.map((a) => a.finished.catch(() => undefined))
 		)
 	);
-	await page.evaluate(axeSource);
+	// Half a megabyte of script: loaded once per document, not once per check.
+	if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
 	const result = await page.evaluate(async () => {
 		const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
 		return axe.run(document, {
@@ -94,3 +95,52 @@ export async function expectAccessible(page: Page, expect: (v: unknown, m?: stri
 // The tablet (persistent profile, fake camera) and the keyboard-wedge scanner are plain JS in
 // bench/lib, so that the benchmarks (run by Node without a TypeScript loader) use the same ones.
 export { launchTablet, scannerTypes } from '../../bench/lib/tablet.js';
+
+/**
+ * Enroll a tablet on its staff face (already open at /staff) with an enrollment code and a device
+ * name; done when the PIN pad offers `staff` (the demo's consultant by default), which is returned.
+ */
+export async function enrollOnStaffFace(page: Page, code: string, deviceName: string, staff = '相談員 山田'): Promise<Locator> {
+	await page.getByLabel('登録コード').fill(code);
+	await page.getByLabel('端末の名前').fill(deviceName);
+	await page.getByRole('button', { name: '登録する' }).click();
+	const member = page.getByRole('button', { name: staff });
+	await member.waitFor({ timeout: 30_000 });
+	return member;
+}
+
+/** The demo's coordinator (README's sign-ins). */
+export const DEMO_COORDINATOR = { login: 'coordinator1', password: 'hiroba-demo-1' };
+
+/**
+ * Sign in at the centre through its form and land on the overview. If the overview does not come,
+ * the error says why as far as it can be seen: the sign-in page's answers, its alert, the server's
+ * last output.
+ */
+export async function signInAtCentre(page: Page, server: string | { url: string; output(): string }, who = DEMO_COORDINATOR): Promise<void> {
+	const base = typeof server === 'string' ? server : server.url;
+	await page.goto(`${base}/centre/login`);
+	await page.getByLabel('ログインID').fill(who.login);
+	await page.getByLabel('パスワード').fill(who.password);
+	const answers: string[] = [];
+	const onResponse = (r: Response) => {
+		if (r.request().method() === 'POST' && new URL(r.url()).pathname === '/centre/login') answers.push(String(r.status()));
+	};
+	page.on('response', onResponse);
+	try {
+		await page.getByRole('button', { name: 'ログイン' }).click();
+		await page.waitForURL(`${base}/centre`);
+	} catch (e) {
+		const alert = await page
+			.getByRole('alert')
+			.allTextContents()
+			.catch(() => []);
+		const output = typeof server === 'string' ? '' : `\nthe server's last output:\n${server.output().slice(-3000)}`;
+		throw new Error(
+			`signing in as ${who.login} did not reach /centre: the page is at ${page.url()}, the sign-in POST answered ${answers.join(', ') || 'nothing'}, its alert says ${alert.join(' / ') || 'nothing'}${output}`,
+			{ cause: e }
+		);
+	} finally {
+		page.off('response', onResponse);
+	}
+}

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardQrPayload, parseCardInput } from '../../src/lib/domain/card-code';
 import { CARDS_PER_SHEET, SHEET } from '../../src/lib/domain/card-sheet';
 import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext } from './browser';
+import { expectAccessible, launch, newContext, signInAtCentre } from './browser';
 
 /** The pages of a PDF and each one's size in points (Chromium writes one page object per page). */
 function pdfPages(pdf: Buffer): Array<{ width: number; height: number }> {
@@ -49,7 +49,7 @@ describe('family cards printed from the centre', () => {
 	let browser: Browser;
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'demo' });
 		server = await startServer({ dataDir: place.dataDir });
 		browser = await launch();
 	});
@@ -68,11 +68,7 @@ describe('family cards printed from the centre', () => {
 		page.on('console', (m) => {
 			if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
 		});
-		await page.goto(`${url}/centre/login`);
-		await page.getByLabel('ログインID').fill('coordinator1');
-		await page.getByLabel('パスワード').fill('hiroba-demo-1');
-		await page.getByRole('button', { name: 'ログイン' }).click();
-		await page.waitForURL(`${url}/centre`);
+		await signInAtCentre(page, url);
 
 		// By way of the monthly report, whose print style (A4 landscape, 10 mm margins, for every page)
 		// stays in the tab after moving on in the app: the sheet's own page style must win over it.

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCardCode } from '../../src/lib/domain/card-code';
 import { makePlace, runAdmin, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, launchTablet, newContext } from './browser';
+import { enrollOnStaffFace, expectAccessible, launch, launchTablet, newContext, signInAtCentre } from './browser';
 import { enrollProbe, households, type Probe } from './probe';
 
 interface CentreVisit {
@@ -63,7 +63,7 @@ async function confirmation(page: Page): Promise<string> {
 }
 
 async function dismiss(page: Page) {
-	await page.getByTestId('confirmation').getByRole('button').click();
+	await page.getByTestId('confirmation').locator('button.close').click();
 	await page.getByTestId('confirmation').waitFor({ state: 'detached' });
 }
 
@@ -88,7 +88,7 @@ describe('families at the centre, and a reissued card at the kiosk', () => {
 	let newCard: string;
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'demo' });
 		server = await startServer({ dataDir: place.dataDir });
 		work = mkdtempSync(join(tmpdir(), 'hiroba-families-e2e-'));
 		siteName = server.banner.match(/登録コード: [0-9A-Z-]+ {2}for (\S+)/)![1]!;
@@ -111,10 +111,7 @@ describe('families at the centre, and a reissued card at the kiosk', () => {
 
 	it('a tablet at the family’s site is enrolled and its kiosk opened, holding the family with its card', async () => {
 		await kiosk.goto(`${server.url}/staff`);
-		await kiosk.getByLabel('登録コード').fill(server.enrollmentCode!);
-		await kiosk.getByLabel('端末の名前').fill(`${siteName} 受付`);
-		await kiosk.getByRole('button', { name: '登録する' }).click();
-		await kiosk.getByRole('button', { name: '相談員 山田' }).click({ timeout: 20_000 });
+		await (await enrollOnStaffFace(kiosk, server.enrollmentCode!, `${siteName} 受付`)).click();
 		for (const d of '482193') await kiosk.getByRole('button', { name: d, exact: true }).click();
 		await kiosk.getByRole('button', { name: 'OK' }).click();
 		await kiosk.getByRole('button', { name: '開始する' }).first().click();
@@ -126,11 +123,7 @@ describe('families at the centre, and a reissued card at the kiosk', () => {
 
 	it('a coordinator finds the family by its card and reissues it', async () => {
 		centre = await (await newContext(browser)).newPage();
-		await centre.goto(`${server.url}/centre/login`);
-		await centre.getByLabel('ログインID').fill('coordinator1');
-		await centre.getByLabel('パスワード').fill('hiroba-demo-1');
-		await centre.getByRole('button', { name: 'ログイン' }).click();
-		await centre.waitForURL(`${server.url}/centre`);
+		await signInAtCentre(centre, server);
 		await centre.getByRole('link', { name: '世帯' }).click();
 		await centre.waitForURL(`${server.url}/centre/families`);
 		await expectAccessible(centre, expect);

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { addDays, formatDateJa, tokyoDate } from '../../src/lib/domain/dates';
 import { holidayName, isNewYearClosure, WEEKDAY_LABEL_JA } from '../../src/lib/server/centre/season';
 import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext } from './browser';
+import { enrollOnStaffFace, expectAccessible, launch, newContext, signInAtCentre } from './browser';
 
 const SITE = 'テストひだまり公園';
 
@@ -26,7 +26,7 @@ describe('sites and sessions at the centre, down to a tablet', () => {
 	const today = tokyoDate();
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'demo' });
 		server = await startServer({ dataDir: place.dataDir });
 		rosterSite = server.banner.match(/登録コード: [0-9A-Z-]+ {2}for (\S+)/)![1]!;
 		browser = await launch();
@@ -40,11 +40,7 @@ describe('sites and sessions at the centre, down to a tablet', () => {
 	});
 
 	it('a coordinator adds an outdoor site, refused first for a missing name', async () => {
-		await centre.goto(`${server.url}/centre/login`);
-		await centre.getByLabel('ログインID').fill('coordinator1');
-		await centre.getByLabel('パスワード').fill('hiroba-demo-1');
-		await centre.getByRole('button', { name: 'ログイン' }).click();
-		await centre.waitForURL(`${server.url}/centre`);
+		await signInAtCentre(centre, server);
 
 		await centre.getByRole('link', { name: '会場・開催回' }).click();
 		await centre.waitForURL(`${server.url}/centre/sites`);
@@ -155,10 +151,7 @@ describe('sites and sessions at the centre, down to a tablet', () => {
 		tablet = await (await newContext(browser, { tablet: true })).newPage();
 		tablet.on('dialog', (d) => void d.accept());
 		await tablet.goto(`${server.url}/staff`);
-		await tablet.getByLabel('登録コード').fill(code);
-		await tablet.getByLabel('端末の名前').fill('ひだまり 受付1');
-		await tablet.getByRole('button', { name: '登録する' }).click();
-		await tablet.getByRole('button', { name: '相談員 山田' }).click({ timeout: 20_000 });
+		await (await enrollOnStaffFace(tablet, code, 'ひだまり 受付1')).click();
 		for (const d of '482193') await tablet.getByRole('button', { name: d, exact: true }).click();
 		await tablet.getByRole('button', { name: 'OK' }).click();
 		await tablet.getByRole('heading', { name: '今日の開催' }).waitFor();

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext } from './browser';
+import { enrollOnStaffFace, expectAccessible, launch, newContext, signInAtCentre } from './browser';
 
 const NAME = '相談員 新井';
 
@@ -25,7 +25,7 @@ describe('staff management at the centre, and what a tablet makes of it', () => 
 	let pin: string;
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'demo' });
 		server = await startServer({ dataDir: place.dataDir });
 		siteName = server.banner.match(/登録コード: [0-9A-Z-]+ {2}for (\S+)/)![1]!;
 		browser = await launch();
@@ -55,11 +55,7 @@ describe('staff management at the centre, and what a tablet makes of it', () => 
 	}
 
 	it('a coordinator signs in and finds the staff list', async () => {
-		await centre.goto(`${server.url}/centre/login`);
-		await centre.getByLabel('ログインID').fill('coordinator1');
-		await centre.getByLabel('パスワード').fill('hiroba-demo-1');
-		await centre.getByRole('button', { name: 'ログイン' }).click();
-		await centre.waitForURL(`${server.url}/centre`);
+		await signInAtCentre(centre, server);
 		// The overview counts tablets silent across a session: none on a fresh demo.
 		expect(await centre.getByTestId('overdue-count').textContent()).toBe('0');
 		await expectAccessible(centre, expect);
@@ -124,10 +120,7 @@ describe('staff management at the centre, and what a tablet makes of it', () => 
 
 	it('a tablet at the site receives the new member, who unlocks it with that PIN', async () => {
 		await tablet.goto(`${server.url}/staff`);
-		await tablet.getByLabel('登録コード').fill(server.enrollmentCode!);
-		await tablet.getByLabel('端末の名前').fill('新井テスト端末');
-		await tablet.getByRole('button', { name: '登録する' }).click();
-		await tablet.getByRole('button', { name: NAME }).click({ timeout: 20_000 });
+		await (await enrollOnStaffFace(tablet, server.enrollmentCode!, '新井テスト端末', NAME)).click();
 		for (const d of pin) await tablet.getByRole('button', { name: d, exact: true }).click();
 		await tablet.getByRole('button', { name: 'OK' }).click();
 		await tablet.getByRole('heading', { name: '今日の開催' }).waitFor({ timeout: 15_000 });

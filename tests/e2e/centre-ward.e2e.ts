@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext } from './browser';
+import { expectAccessible, launch, newContext, signInAtCentre } from './browser';
 
 describe('towns and retention at the centre in the browser', () => {
 	let place: Place;
@@ -16,15 +16,11 @@ describe('towns and retention at the centre in the browser', () => {
 	let page: Page;
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'demo' });
 		server = await startServer({ dataDir: place.dataDir });
 		browser = await launch();
 		page = await (await newContext(browser)).newPage();
-		await page.goto(`${server.url}/centre/login`);
-		await page.getByLabel('ログインID').fill('admin');
-		await page.getByLabel('パスワード').fill('hiroba-admin-1');
-		await page.getByRole('button', { name: 'ログイン' }).click();
-		await page.waitForURL(`${server.url}/centre`);
+		await signInAtCentre(page, server, { login: 'admin', password: 'hiroba-admin-1' });
 	});
 	afterAll(async () => {
 		await browser?.close();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext } from './browser';
+import { DEMO_COORDINATOR, expectAccessible, launch, newContext, signInAtCentre } from './browser';
 
 describe('centre and tablet enrollment in the browser', () => {
 	let place: Place;
@@ -14,7 +14,7 @@ describe('centre and tablet enrollment in the browser', () => {
 	let browser: Browser;
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'demo' });
 		server = await startServer({ dataDir: place.dataDir });
 		browser = await launch();
 	});
@@ -30,6 +30,58 @@ describe('centre and tablet enrollment in the browser', () => {
 		expect(await page.locator('h1').textContent()).toBe('ひろば');
 		expect(await page.getByRole('link', { name: 'センター' }).getAttribute('href')).toBe('/centre');
 		await expectAccessible(page, expect);
+	});
+
+	it('answers a missing page with 404 and a Japanese page that leads back, at the top and inside the centre', async () => {
+		const res = await fetch(`${server.url}/no-such-page`);
+		expect(res.status).toBe(404);
+		const html = await res.text();
+		expect(html).toMatch(/<html lang="ja"/);
+		expect(html).toContain('エラー 404');
+		expect(html).toContain('ページが見つかりません');
+		expect(html).not.toMatch(/Not found|at .*\.js:\d+/i);
+
+		const page = await (await newContext(browser)).newPage();
+		await page.goto(`${server.url}/no-such-page`);
+		expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('ページが見つかりません');
+		expect(await page.getByRole('link', { name: 'トップページへ戻る' }).getAttribute('href')).toBe('/');
+		await expectAccessible(page, expect);
+
+		// Inside the signed-in centre the menu stays, with the page's own reason.
+		await signInAtCentre(page, server);
+		const missing = await page.goto(`${server.url}/centre/sites/00000000-0000-7000-8000-000000000000`);
+		expect(missing?.status()).toBe(404);
+		expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('ページが見つかりません');
+		expect(await page.getByTestId('error-detail').textContent()).toBe('会場が見つかりません');
+		expect(await page.getByRole('navigation', { name: 'センターのメニュー' }).isVisible()).toBe(true);
+		expect(await page.getByRole('link', { name: 'センターの概要へ戻る' }).getAttribute('href')).toBe('/centre');
+		await expectAccessible(page, expect);
+	});
+
+	it('keeps a login name typed before the page’s scripts have arrived, and signs in with it', async () => {
+		// A slow link or a busy computer: the form is on screen and filled in while the scripts that
+		// take it over are still loading. Taking it over must not empty the field (it did: the
+		// browser then refused the click for an empty required field and nothing seemed to happen).
+		const page = await (await newContext(browser)).newPage();
+		let release = () => {};
+		const scripts = new Promise<void>((r) => (release = r));
+		await page.route('**/_app/immutable/**', async (route) => {
+			await scripts;
+			await route.continue();
+		});
+		await page.goto(`${server.url}/centre/login`, { waitUntil: 'commit' });
+		await page.getByLabel('ログインID').fill(DEMO_COORDINATOR.login);
+		await page.getByLabel('パスワード').fill(DEMO_COORDINATOR.password);
+		release();
+		// Taken over once the page's own chunk has loaded and nothing more is on the way.
+		await expect
+			.poll(() => page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/_app/immutable/nodes/')).length))
+			.toBeGreaterThan(0);
+		await page.waitForLoadState('networkidle');
+		expect(await page.getByLabel('ログインID').inputValue()).toBe(DEMO_COORDINATOR.login);
+		await page.getByRole('button', { name: 'ログイン' }).click();
+		await page.waitForURL(`${server.url}/centre`);
+		expect(await page.getByRole('navigation', { name: 'センターのメニュー' }).isVisible()).toBe(true);
 	});
 
 	it('a coordinator signs in, sees today’s sessions, and enrolls a tablet that then syncs', async () => {
@@ -54,6 +106,10 @@ describe('centre and tablet enrollment in the browser', () => {
 
 		await page.getByRole('link', { name: '端末' }).click();
 		await page.waitForURL(`${server.url}/centre/devices`);
+		// The help says where on the tablet the code goes: the staff face, before any PIN.
+		const steps = await page.getByTestId('enroll-steps').textContent();
+		expect(steps).toContain('/staff（スタッフ画面）を開きます');
+		expect(steps).toContain('「この端末を登録する」');
 		await page.getByRole('button', { name: '登録コードを発行' }).click();
 		await expect.poll(() => page.getByRole('alert').textContent()).toContain('会場を1つ以上選んでください');
 		const firstSite = page.locator('input[name="siteId"]').first();
@@ -96,14 +152,17 @@ describe('centre and tablet enrollment in the browser', () => {
 		const row = page.getByRole('row', { name: /受付テスト端末/ });
 		expect(await row.textContent()).toContain(siteLabel);
 		expect(await row.textContent()).toContain('稼働中');
+
+		// Taking it out of use reads 使用終了 (not 退役) in the button, the notice and the list.
+		await row.getByRole('button', { name: '受付テスト端末を使用終了にする' }).click();
+		await expect.poll(() => page.getByRole('status').first().textContent()).toContain('「受付テスト端末」を使用終了にしました');
+		await expect.poll(() => page.getByRole('row', { name: /受付テスト端末/ }).textContent()).toContain('使用終了');
+		expect(await page.locator('main').textContent()).not.toContain('退役');
+		await expectAccessible(page, expect);
 	});
 	it('the consultation log, its counts and the follow-up queue pass the accessibility checks', async () => {
 		const page = await (await newContext(browser)).newPage();
-		await page.goto(`${server.url}/centre/login`);
-		await page.getByLabel('ログインID').fill('coordinator1');
-		await page.getByLabel('パスワード').fill('hiroba-demo-1');
-		await page.getByRole('button', { name: 'ログイン' }).click();
-		await page.waitForURL(`${server.url}/centre`);
+		await signInAtCentre(page, server);
 
 		await page.getByRole('link', { name: '相談記録' }).click();
 		await page.waitForURL(`${server.url}/centre/consultations`);
@@ -128,11 +187,7 @@ describe('centre and tablet enrollment in the browser', () => {
 		for (const javaScriptEnabled of [true, false]) {
 			const ctx = await browser.newContext({ javaScriptEnabled });
 			const page = await ctx.newPage();
-			await page.goto(`${server.url}/centre/login`);
-			await page.getByLabel('ログインID').fill('coordinator1');
-			await page.getByLabel('パスワード').fill('hiroba-demo-1');
-			await page.getByRole('button', { name: 'ログイン' }).click();
-			await page.waitForURL(`${server.url}/centre`);
+			await signInAtCentre(page, server);
 			await page.getByRole('button', { name: 'ログアウト' }).click();
 			await page.waitForURL(`${server.url}/centre/login`);
 			expect(await page.getByRole('heading', { level: 1 }).textContent(), `JavaScript ${javaScriptEnabled ? 'on' : 'off'}`).toContain('ログイン');

@@ -16,7 +16,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCardCode } from '../../src/lib/domain/card-code';
 import { makePlace, runAdmin, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, launchTablet, newContext } from './browser';
+import { enrollOnStaffFace, expectAccessible, launch, launchTablet, newContext, signInAtCentre } from './browser';
 import { enrollProbe, households } from './probe';
 
 const NOTE = '夜泣きが続いている。母が眠れていない。';
@@ -55,8 +55,8 @@ async function checkIn(page: Page, card: string) {
 	await page.getByRole('button', { name: '受付する' }).click();
 	const box = page.getByTestId('confirmation');
 	await box.waitFor({ timeout: 15_000 });
-	expect(await box.textContent()).toMatch(/受付しました|checked in|签到成功|접수되었습니다|Đã tiếp nhận/);
-	await box.getByRole('button').click();
+	expect(await box.textContent()).toMatch(/受付しました|checked in|签到成功|접수되었습니다|Đã tiếp nhận|Bạn đã làm thủ tục/);
+	await box.locator('button.close').click();
 	await box.waitFor({ state: 'detached' });
 }
 
@@ -78,7 +78,7 @@ describe('the consultation log on the staff face', () => {
 	let siteName: string;
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'demo' });
 		server = await startServer({ dataDir: place.dataDir });
 		work = mkdtempSync(join(tmpdir(), 'hiroba-consult-e2e-'));
 		siteName = server.banner.match(/登録コード: [0-9A-Z-]+ {2}for (\S+)/)![1]!;
@@ -97,10 +97,7 @@ describe('the consultation log on the staff face', () => {
 
 	it('enrolls, opens today’s session and checks two families in at the kiosk', async () => {
 		await page.goto(`${server.url}/staff`);
-		await page.getByLabel('登録コード').fill(server.enrollmentCode!);
-		await page.getByLabel('端末の名前').fill(`${siteName} 相談`);
-		await page.getByRole('button', { name: '登録する' }).click();
-		await page.getByRole('button', { name: '相談員 山田' }).waitFor({ timeout: 20_000 });
+		await enrollOnStaffFace(page, server.enrollmentCode!, `${siteName} 相談`);
 		await unlock(page);
 		// No session open yet: the log says where consultations are recorded.
 		await page.getByText('相談は開催中の回に記録します').waitFor();
@@ -257,11 +254,7 @@ describe('the consultation log on the staff face', () => {
 		try {
 			const ctx = await newContext(browser);
 			const centre = await ctx.newPage();
-			await centre.goto(`${server.url}/centre/login`);
-			await centre.getByLabel('ログインID').fill('coordinator1');
-			await centre.getByLabel('パスワード').fill('hiroba-demo-1');
-			await centre.getByRole('button', { name: 'ログイン' }).click();
-			await centre.waitForURL(`${server.url}/centre`);
+			await signInAtCentre(centre, server);
 
 			const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo' }).format(new Date());
 			await centre.goto(`${server.url}/centre/consultations?from=${today}&to=${today}`);

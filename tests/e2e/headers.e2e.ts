@@ -16,7 +16,7 @@ describe('the faces under the security headers', () => {
 	let browser: Browser;
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'migrated' });
 		server = await startServer({ dataDir: place.dataDir, env: { HIROBA_NO_DEMO: '1' } });
 		browser = await launch();
 	});

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths, formatYearMonthEraJa, tokyoDate } from '../../src/lib/domain/dates';
 import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext } from './browser';
+import { expectAccessible, launch, newContext, signInAtCentre } from './browser';
 
 /** A4 landscape less the report's @page margins (10 mm each side), in CSS pixels (96 to the inch). */
 const PRINTABLE_WIDTH_PX = Math.floor(((297 - 2 * 10) / 25.4) * 96);
@@ -23,11 +23,7 @@ function pdfPages(pdf: Buffer): Array<{ width: number; height: number }> {
 }
 
 async function signIn(page: Page, url: string) {
-	await page.goto(`${url}/centre/login`);
-	await page.getByLabel('ログインID').fill('coordinator1');
-	await page.getByLabel('パスワード').fill('hiroba-demo-1');
-	await page.getByRole('button', { name: 'ログイン' }).click();
-	await page.waitForURL(`${url}/centre`);
+	await signInAtCentre(page, url);
 }
 
 describe('the monthly report in the browser', () => {
@@ -38,7 +34,7 @@ describe('the monthly report in the browser', () => {
 	const title = `${formatYearMonthEraJa(lastMonth)}分 事業実績報告書`;
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'demo' });
 		server = await startServer({ dataDir: place.dataDir });
 		browser = await launch();
 	});

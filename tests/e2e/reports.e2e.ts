@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fiscalYear, formatFiscalYearJa, tokyoDate } from '../../src/lib/domain/dates';
 import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext } from './browser';
+import { expectAccessible, launch, newContext, signInAtCentre } from './browser';
 
 /** The level table's cells by header, one object a body row. */
 async function levelRows(page: Page): Promise<Array<Record<string, string>>> {
@@ -32,7 +32,7 @@ describe('the attendance report in the browser', () => {
 	let browser: Browser;
 
 	beforeAll(async () => {
-		place = await makePlace('pglite');
+		place = await makePlace('pglite', { from: 'demo' });
 		server = await startServer({ dataDir: place.dataDir });
 		browser = await launch();
 	});
@@ -52,11 +52,7 @@ describe('the attendance report in the browser', () => {
 		page.on('console', (m) => {
 			if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
 		});
-		await page.goto(`${url}/centre/login`);
-		await page.getByLabel('ログインID').fill('coordinator1');
-		await page.getByLabel('パスワード').fill('hiroba-demo-1');
-		await page.getByRole('button', { name: 'ログイン' }).click();
-		await page.waitForURL(`${url}/centre`);
+		await signInAtCentre(page, url);
 
 		await page.getByRole('link', { name: '利用状況' }).click();
 		await page.waitForURL(`${url}/centre/reports`);
