@@ -8,12 +8,13 @@
  *    demo households' cards mixed with valid cards the tablet does not know; each confirmation is
  *    dismissed by a tap. Timed by the page's own marks: 'hiroba:code-read' (code in, before the
  *    IndexedDB transaction) → 'hiroba:confirmation-painted' (the frame after the overlay renders).
- * 2. First-load JavaScript of /kiosk: every script the page fetches until the Scanner creates its
- *    decoder worker, gzip -9 of each body; the decoder (worker + wasm) separately.
+ * 2. First-load JavaScript of /kiosk: every script the page fetches on its own, to the last one
+ *    (untouched until nothing new is requested for a few seconds), gzip -9 of each body; the
+ *    decoder (worker + wasm) separately.
  * 3. Offline cold start: the profile (service worker installed) relaunched, network off, 4× CPU
  *    throttling, navigation → the Scanner's status line says 読み取り中; then one wedge check-in.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -28,10 +29,12 @@ export const title = 'Kiosk: check-in latency, first-load JavaScript, offline co
 const CHECK_INS = 64;
 const UNKNOWN_EVERY = 3; // every third card is one the tablet has never seen
 const COLD_RUNS = 6;
-const THROTTLED_CHECK_INS = 12; // after the last cold start, offline and throttled
+const THROTTLED_CHECK_INS = 31; // after the last cold start, offline, throttled, camera running: the tablet stand-in
 /** The app under its own CSP, as it ships (the e2e tablet bypasses it to inject axe). */
 const TABLET = { bypassCSP: false };
 const CPU_SLOWDOWN = 4;
+/** A scanner's keys, as stamped on the key events (scanners send a key every 1–20 ms). */
+const SCANNER_KEY_GAP_MS = 5;
 const LIVE_TEXT = '読み取り中';
 
 /** @typedef {{ name: string, value: number | string, unit: string, budget: string, pass: boolean }} Budget */
@@ -40,7 +43,10 @@ const LIVE_TEXT = '読み取り中';
 /** @typedef {import('playwright-core').BrowserContext} BrowserContext */
 /**
  * What the init script records, in ms since navigation start (performance.now() of the document).
- * @typedef {{ starting?: number, liveDom?: number, live?: number, worker?: number, workerUrl?: string, decoderReady?: number, csp: string[], frames: { n: number, ms: number } }} KioskTimes
+ * `cam` is the main-thread time of the camera's frame path, call by call (see kioskProbe).
+ * @typedef {{ n: number, ms: number }} Calls
+ * @typedef {{ callbacks: Calls, videoFrames: Calls, posts: Calls, results: Calls, bitmaps: Calls, roundTrips: number[] }} CameraCalls
+ * @typedef {{ starting?: number, liveDom?: number, live?: number, worker?: number, workerUrl?: string, decoderReady?: number, csp: string[], cam: CameraCalls }} KioskTimes
  */
 
 /** @param {number} x */
@@ -52,10 +58,29 @@ const kb = (bytes) => round(bytes / 1024, 1);
  * Runs in every page at document start: notes when the Scanner's status line first says it is
  * starting and live (in the DOM, and one frame later, as the kiosk marks its own paints), and when
  * the decoder worker is created and says it is ready.
+ *
+ * And the main thread's share of the camera's frame path, as it ships (src/lib/client/scan): each
+ * call below is wrapped and timed where it runs, on the page's main thread —
+ * - the video's requestVideoFrameCallback callbacks (the camera controller's per-frame work: the
+ *   grab, when it takes one, runs inside the callback up to handing the frame to the decoder);
+ * - within them, `new VideoFrame(video)` and the decoder worker's `postMessage` of a decode request;
+ * - the worker's answers (`onmessage` handlers of result messages), and each decode's round trip
+ *   (request posted → result handled);
+ * - `createImageBitmap`, the path for browsers without VideoFrame (counted, to show whether it ran).
  */
 function kioskProbe() {
+	/** @type {(c: { n: number, ms: number }, start: number) => void} */
+	const add = (c, start) => {
+		c.n++;
+		c.ms += performance.now() - start;
+	};
+	const calls = () => ({ n: 0, ms: 0 });
 	/** @type {KioskTimes} */
-	const t = { csp: [], frames: { n: 0, ms: 0 } };
+	const t = {
+		csp: [],
+		cam: { callbacks: calls(), videoFrames: calls(), posts: calls(), results: calls(), bitmaps: calls(), roundTrips: [] }
+	};
+	const cam = t.cam;
 	/** @type {any} */ (window).__kiosk = t;
 	document.addEventListener('securitypolicyviolation', (e) =>
 		t.csp.push(`${e.effectiveDirective} ${e.blockedURI} from ${e.sourceFile.replace(/^.*\/immutable\//, '')}:${e.lineNumber}:${e.columnNumber}`)
@@ -71,18 +96,45 @@ function kioskProbe() {
 		}
 	};
 	new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
-	// The camera's frame grabs: calls, and the main-thread time of each call itself (the copy of
-	// the video frame happens inside the call, before its promise is returned).
+
+	const video = /** @type {any} */ (HTMLVideoElement.prototype);
+	const requestFrame = video.requestVideoFrameCallback;
+	if (typeof requestFrame === 'function') {
+		video.requestVideoFrameCallback = function (/** @type {(now: number, meta: unknown) => void} */ callback) {
+			return requestFrame.call(this, (/** @type {number} */ now, /** @type {unknown} */ meta) => {
+				const start = performance.now();
+				try {
+					return callback(now, meta);
+				} finally {
+					add(cam.callbacks, start);
+				}
+			});
+		};
+	}
+	const NativeVideoFrame = /** @type {any} */ (window).VideoFrame;
+	if (typeof NativeVideoFrame === 'function') {
+		/** @type {any} */ (window).VideoFrame = new Proxy(NativeVideoFrame, {
+			construct(target, args) {
+				const start = performance.now();
+				try {
+					return Reflect.construct(target, args);
+				} finally {
+					if (args[0] instanceof HTMLVideoElement) add(cam.videoFrames, start);
+				}
+			}
+		});
+	}
 	const grab = window.createImageBitmap;
 	/** @type {any} */ (window).createImageBitmap = (/** @type {any[]} */ ...args) => {
 		const start = performance.now();
 		try {
 			return grab.apply(window, /** @type {any} */ (args));
 		} finally {
-			t.frames.n++;
-			t.frames.ms += performance.now() - start;
+			add(cam.bitmaps, start);
 		}
 	};
+	/** Decode requests in flight: id → when posted. @type {Map<number, number>} */
+	const posted = new Map();
 	const Native = window.Worker;
 	window.Worker = class extends Native {
 		/** @param {string | URL} url @param {WorkerOptions} [opts] */
@@ -94,7 +146,92 @@ function kioskProbe() {
 				if (e.data?.type === 'ready') t.decoderReady ??= performance.now();
 			});
 		}
+		/** @param {any} message @param {any} [transfer] */
+		postMessage(message, transfer) {
+			const start = performance.now();
+			try {
+				return super.postMessage(message, transfer);
+			} finally {
+				if (message?.type === 'decode') {
+					add(cam.posts, start);
+					posted.set(message.id, start);
+				}
+			}
+		}
+		get onmessage() {
+			return super.onmessage;
+		}
+		set onmessage(handler) {
+			super.onmessage =
+				typeof handler === 'function'
+					? (/** @type {MessageEvent} */ e) => {
+							const start = performance.now();
+							try {
+								return handler.call(this, e);
+							} finally {
+								if (e.data?.type === 'result') {
+									add(cam.results, start);
+									const sent = posted.get(e.data.id);
+									posted.delete(e.data.id);
+									if (sent !== undefined) cam.roundTrips.push(performance.now() - sent);
+								}
+							}
+						}
+					: handler;
+		}
 	};
+}
+
+/**
+ * The camera's frame path over a stretch of time, from two readings of the probe: what ran on the
+ * main thread, per grabbed frame and per second.
+ * @param {CameraCalls} a
+ * @param {CameraCalls} b
+ * @param {number} wallMs
+ */
+function cameraWork(a, b, wallMs) {
+	/** @param {'callbacks' | 'videoFrames' | 'posts' | 'results' | 'bitmaps'} k */
+	const d = (k) => ({ n: b[k].n - a[k].n, ms: b[k].ms - a[k].ms });
+	const callbacks = d('callbacks');
+	const videoFrames = d('videoFrames');
+	const results = d('results');
+	const grabs = videoFrames.n + d('bitmaps').n;
+	// The grab (VideoFrame or createImageBitmap, and the postMessage) runs inside the callback.
+	const mainMs = callbacks.ms + results.ms;
+	return {
+		wallMs,
+		callbacks,
+		videoFrames,
+		posts: d('posts'),
+		results,
+		bitmaps: d('bitmaps'),
+		roundTrips: b.roundTrips.slice(a.roundTrips.length),
+		grabs,
+		mainMs,
+		perGrabMs: grabs ? mainMs / grabs : NaN,
+		perSecondMs: mainMs / (wallMs / 1000)
+	};
+}
+
+/**
+ * A sentence on the camera's main-thread work, from cameraWork's figures.
+ * @param {ReturnType<typeof cameraWork>} w
+ */
+function cameraText(w) {
+	const ms2 = (/** @type {number} */ x) => `${round(x, 2).toLocaleString('en-US')} ms`;
+	const each = (/** @type {{ n: number, ms: number }} */ c) => (c.n ? `${c.n} calls, ${ms(c.ms)} in all, ${ms2(c.ms / c.n)} each` : 'no call');
+	const rest = w.callbacks.ms - w.videoFrames.ms - w.posts.ms - w.bitmaps.ms;
+	return (
+		`Meanwhile, in the ${ms(w.wallMs)}, the camera’s frame path on the main thread (each call timed where it runs, by the clock: time the thread waited for a core while in a call counts too): ` +
+		`${w.callbacks.n} video-frame callbacks (${(w.callbacks.n / (w.wallMs / 1000)).toFixed(1)} a second) took ${ms(w.callbacks.ms)} in all; within them \`new VideoFrame(video)\` ${each(w.videoFrames)}, ` +
+		`the decode requests’ \`postMessage\` ${each(w.posts)}, \`createImageBitmap\` (the path without VideoFrame) ${each(w.bitmaps)}, and the rest of the callbacks’ time ${ms(rest)} (${ms2(rest / Math.max(1, w.callbacks.n))} a callback); ` +
+		`the worker’s answers were handled in ${each(w.results)}. ` +
+		`${w.grabs} frames grabbed (${(w.grabs / (w.wallMs / 1000)).toFixed(1)} a second): **${ms2(w.perGrabMs)} of main-thread time per grabbed frame, ${ms(w.perSecondMs)} per second** ` +
+		`(${((100 * w.perSecondMs) / 1000).toFixed(2)} % of the main thread), callbacks that grabbed nothing included. ` +
+		(w.roundTrips.length
+			? `A decode’s round trip (posted → answer handled, the worker’s time included): median ${ms(median(w.roundTrips))}, p95 ${ms(percentile(w.roundTrips, 95))}.`
+			: '')
+	);
 }
 
 /** @param {Page} page @returns {Promise<KioskTimes>} */
@@ -114,7 +251,7 @@ async function unlockStaff(page, name, pin) {
 
 /** @param {Page} page */
 async function dismiss(page) {
-	await page.getByTestId('confirmation').getByRole('button').click();
+	await page.getByTestId('confirmation').locator('button.close').click();
 	await page.getByTestId('confirmation').waitFor({ state: 'detached' });
 }
 
@@ -133,7 +270,7 @@ async function checkInAll(page, plan) {
 			performance.clearMarks('hiroba:code-read');
 			performance.clearMarks('hiroba:confirmation-painted');
 		});
-		await scannerTypes(page, cardQrPayload(code));
+		await scannerTypes(page, cardQrPayload(code), { keyGapMs: SCANNER_KEY_GAP_MS });
 		await page.waitForFunction(() => performance.getEntriesByName('hiroba:confirmation-painted').length > 0, null, { timeout: 15_000 });
 		const m = await page.evaluate(() => {
 			const read = performance.getEntriesByName('hiroba:code-read');
@@ -166,6 +303,81 @@ const busyLoopMs = (page) =>
 		for (let i = 0; i < 3e6; i++) x = (x * 31 + i) % 1000003;
 		return { ms: performance.now() - start, x };
 	});
+
+/**
+ * A CPU profile of the page's main thread (CDP Profiler, sampled every 200 µs) while `run` runs,
+ * summed by where the time was spent: self time per function (name, script, line) and per script.
+ * @param {import('playwright-core').CDPSession} session
+ * @param {() => Promise<unknown>} run
+ */
+async function profiled(session, run) {
+	await session.send('Profiler.enable');
+	await session.send('Profiler.setSamplingInterval', { interval: 200 });
+	await session.send('Profiler.start');
+	await run();
+	const { profile } =
+		/** @type {{ profile: { nodes: Array<{ id: number, callFrame: { functionName: string, url: string, lineNumber: number } }>, samples: number[], timeDeltas: number[] } }} */ (
+			await session.send('Profiler.stop')
+		);
+	await session.send('Profiler.disable');
+	const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+	/** @type {Map<string, number>} */
+	const fns = new Map();
+	/** @type {Map<string, number>} */
+	const scripts = new Map();
+	let total = 0;
+	profile.samples.forEach((id, i) => {
+		const us = profile.timeDeltas[i + 1] ?? 0;
+		const f = byNode.get(id)?.callFrame;
+		if (!f) return;
+		total += us;
+		const file = f.url ? f.url.replace(/^.*\/immutable\//, '').replace(/^https?:\/\/[^/]+\//, '/') : '';
+		const fn = `${f.functionName || '(anonymous)'}${file ? ` ${file}:${f.lineNumber + 1}` : ''}`;
+		fns.set(fn, (fns.get(fn) ?? 0) + us);
+		const script = file || f.functionName || '(other)';
+		scripts.set(script, (scripts.get(script) ?? 0) + us);
+	});
+	const top = (/** @type {Map<string, number>} */ m, /** @type {number} */ n) =>
+		[...m]
+			.sort((a, b) => b[1] - a[1])
+			.slice(0, n)
+			.map(([k, us]) => ({ what: k, ms: us / 1000 }));
+	const appScriptsMs = [...scripts].filter(([k]) => /\.js$/.test(k)).reduce((a, [, us]) => a + us, 0) / 1000;
+	const named = (/** @type {string} */ k) => (scripts.get(k) ?? 0) / 1000;
+	return { totalMs: total / 1000, appScriptsMs, programMs: named('(program)'), idleMs: named('(idle)'), functions: top(fns, 12), scripts: top(scripts, 10) };
+}
+
+/**
+ * A profile as report lines: self time by script and by function, largest first.
+ * @param {string} title
+ * @param {Awaited<ReturnType<typeof profiled>> | null} p
+ */
+function profileReport(title, p) {
+	if (!p) return [];
+	// Chunks by the module Vite named them after (the build's manifest), so a reader knows what runs.
+	const manifest = join('.svelte-kit', 'output', 'client', '.vite', 'manifest.json');
+	/** @type {Map<string, string>} */
+	const names = new Map();
+	if (existsSync(manifest))
+		for (const v of Object.values(/** @type {Record<string, { file: string, name?: string }>} */ (JSON.parse(readFileSync(manifest, 'utf8')))))
+			if (v.name) names.set(v.file.replace(/^_app\/immutable\//, ''), v.name);
+	const named = (/** @type {string} */ what) => what.replace(/((?:chunks|nodes|entry)\/[\w.-]+\.js)/, (f) => (names.has(f) ? `${f} (${names.get(f)})` : f));
+	const pct = (/** @type {number} */ x) => `${Math.round((100 * x) / p.totalMs)} %`;
+	return [
+		`**${title}:** ${ms(p.totalMs)} of samples in all (4× throttled): the app's and libraries' JavaScript ${ms(p.appScriptsMs)} (${pct(p.appScriptsMs)}), ` +
+			`\`(program)\` ${ms(p.programMs)} (${pct(p.programMs)}: the browser's own work on the thread outside JavaScript — parsing, style, layout, paint, IndexedDB and media plumbing), ` +
+			`\`(idle)\` ${ms(p.idleMs)} (${pct(p.idleMs)}).`,
+		'',
+		'| self time by script | ms | share |',
+		'| --- | --- | --- |',
+		...p.scripts.map((x) => `| \`${named(x.what)}\` | ${round(x.ms, 1)} | ${pct(x.ms)} |`),
+		'',
+		'| self time by function | ms | share |',
+		'| --- | --- | --- |',
+		...p.functions.map((x) => `| \`${named(x.what)}\` | ${round(x.ms, 1)} | ${pct(x.ms)} |`),
+		''
+	];
+}
 
 /**
  * A CSP violation as the probe noted it (`directive blocked from file:line:col`), with the code at
@@ -287,12 +499,11 @@ export async function run(ctx) {
 		/** @type {Array<{ code: string, known: boolean }>} */
 		const offlinePlan = [];
 		for (let i = 0; i < 2 * THROTTLED_CHECK_INS; i++) offlinePlan.push({ code: /** @type {string} */ (cards[nextKnown++]), known: true });
-		const framesBefore = (await kioskTimes(page)).frames;
+		const camBefore = (await kioskTimes(page)).cam;
 		const wallBefore = await page.evaluate(() => performance.now());
 		const checkIns = await checkInAll(page, plan);
-		const framesAfter = (await kioskTimes(page)).frames;
-		const checkInWall = (await page.evaluate(() => performance.now())) - wallBefore;
-		const grabs = { n: framesAfter.n - framesBefore.n, ms: framesAfter.ms - framesBefore.ms };
+		const camAfter = (await kioskTimes(page)).cam;
+		const camera = cameraWork(camBefore, camAfter, (await page.evaluate(() => performance.now())) - wallBefore);
 		// Every check-in is a visit in the tablet's IndexedDB.
 		const stored = await page.evaluate(
 			(codes) =>
@@ -328,11 +539,18 @@ export async function run(ctx) {
 			pass: true
 		});
 		budgets.push({
-			name: `code read → visit in IndexedDB → confirmation painted: p95`,
+			name: `… p95, unthrottled (the budget is held on the tablet stand-in, below)`,
 			value: round(p95, 1),
 			unit: 'ms',
-			budget: '≤ 100 ms',
-			pass: p95 <= 100
+			budget: 'information',
+			pass: true
+		});
+		budgets.push({
+			name: 'camera running, unthrottled: main-thread time of the frame path, per grabbed frame / per second',
+			value: `${round(camera.perGrabMs, 2)} / ${round(camera.perSecondMs, 1)}`,
+			unit: 'ms',
+			budget: 'information',
+			pass: true
 		});
 
 		// ── 2. First-load JavaScript ───────────────────────────────────────────────────────────
@@ -376,6 +594,18 @@ export async function run(ctx) {
 		await waitLive(page);
 		await page.waitForFunction(() => /** @type {any} */ (window).__kiosk?.decoderReady !== undefined, null, { timeout: 30_000 });
 		await page.waitForLoadState('networkidle');
+		// The first network idle is not the end of the load: the page may fetch more by itself later
+		// (idle-time imports). Count to the last script it fetches on its own: wait until nothing new
+		// has been requested for QUIET_MS (without touching the page), at most LOAD_CAP_MS.
+		const QUIET_MS = 6000;
+		const LOAD_CAP_MS = 30_000;
+		const settleStart = Date.now();
+		for (let seen = -1, quietSince = Date.now(); Date.now() - settleStart < LOAD_CAP_MS; await page.waitForTimeout(250)) {
+			const n = await page.evaluate(() => performance.getEntriesByType('resource').length);
+			if (n !== seen) [seen, quietSince] = [n, Date.now()];
+			else if (Date.now() - quietSince >= QUIET_MS) break;
+		}
+		const settledMs = Date.now() - settleStart;
 		const firstLoadTimes = await kioskTimes(page);
 		/** @type {Array<{ name: string, startTime: number, initiatorType: string }>} */
 		const resources = await page.evaluate(() =>
@@ -400,16 +630,25 @@ export async function run(ctx) {
 		};
 		const first = await Promise.all(scripts.filter((r) => r.startTime < workerAt).map((r) => sizeOf(r.name)));
 		const later = await Promise.all(scripts.filter((r) => r.startTime >= workerAt).map((r) => sizeOf(r.name)));
+		const lastScriptAt = Math.max(0, ...scripts.map((r) => r.startTime));
 		const decoderUrls = [...new Set([workerUrl, ...workerResources.filter((u) => u.startsWith(server.url))].filter(Boolean))];
 		const decoder = await Promise.all(decoderUrls.map(sizeOf));
 		const sum = (/** @type {Array<{ raw: number, gzip: number }>} */ xs, /** @type {'raw' | 'gzip'} */ k) => xs.reduce((a, x) => a + x[k], 0);
 		const firstGzip = sum(first, 'gzip');
+		const ownGzip = firstGzip + sum(later, 'gzip');
 		budgets.push({
-			name: `/kiosk first-load JavaScript (${first.length} scripts before the decoder worker), gzip -9`,
-			value: kb(firstGzip),
+			name: `/kiosk first-load JavaScript: every script the page fetched on its own (${first.length + later.length}, the decoder aside), gzip -9`,
+			value: kb(ownGzip),
 			unit: 'KB',
 			budget: '≤ 120 KB',
-			pass: firstGzip <= 120 * 1024
+			pass: ownGzip <= 120 * 1024
+		});
+		budgets.push({
+			name: `… of which before the decoder worker was created (${first.length} scripts)`,
+			value: kb(firstGzip),
+			unit: 'KB',
+			budget: 'information',
+			pass: true
 		});
 		budgets.push({ name: 'lazily loaded decoder (worker + wasm), gzip -9', value: kb(sum(decoder, 'gzip')), unit: 'KB', budget: 'information', pass: true });
 
@@ -421,7 +660,12 @@ export async function run(ctx) {
 		const cold = [];
 		/** @type {Array<{ known: boolean, ms: number, text: string }>} */
 		let throttled = [];
-		let throttledGrabs = { n: 0, ms: 0, wall: 0 };
+		/** @type {ReturnType<typeof cameraWork> | null} */
+		let throttledCamera = null;
+		/** @type {Awaited<ReturnType<typeof profiled>> | null} */
+		let coldProfile = null;
+		/** @type {Awaited<ReturnType<typeof profiled>> | null} */
+		let checkInProfile = null;
 		for (let i = 0; i < COLD_RUNS; i++) {
 			tablet = await launchTablet(profile, null, TABLET);
 			await tablet.addInitScript(kioskProbe);
@@ -430,8 +674,13 @@ export async function run(ctx) {
 			p.on('pageerror', (e) => pageErrors.push(e.message));
 			const session = await tablet.newCDPSession(p);
 			await session.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
-			await p.goto(`${server.url}/kiosk`);
-			await waitLive(p);
+			const load = async () => {
+				await p.goto(`${server.url}/kiosk`);
+				await waitLive(p);
+			};
+			// The last start is profiled (the others are not, so the profiler's cost is in one run only).
+			if (i === COLD_RUNS - 1) coldProfile = await profiled(session, load);
+			else await load();
 			const times = await kioskTimes(p);
 			const nav = await p.evaluate(() => {
 				const n = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]);
@@ -444,10 +693,10 @@ export async function run(ctx) {
 			cspViolations.push(...times.csp);
 			if (i === COLD_RUNS - 1) {
 				// Still offline and throttled: families check in with the barcode scanner.
-				const before = { ...(await kioskTimes(p)).frames, at: await p.evaluate(() => performance.now()) };
-				throttled = await checkInAll(p, offlinePlan.slice(0, THROTTLED_CHECK_INS));
+				const before = { cam: (await kioskTimes(p)).cam, at: await p.evaluate(() => performance.now()) };
+				checkInProfile = await profiled(session, async () => (throttled = await checkInAll(p, offlinePlan.slice(0, THROTTLED_CHECK_INS))));
 				const after = await kioskTimes(p);
-				throttledGrabs = { n: after.frames.n - before.n, ms: after.frames.ms - before.ms, wall: (await p.evaluate(() => performance.now())) - before.at };
+				throttledCamera = cameraWork(before.cam, after.cam, (await p.evaluate(() => performance.now())) - before.at);
 				cspViolations.push(...after.csp);
 			}
 			await tablet.close();
@@ -492,20 +741,31 @@ export async function run(ctx) {
 			pass: offlineOk
 		});
 		const throttledMs = throttled.map((c) => c.ms);
+		// DESIGN.md holds the check-in budget on the tablet stand-in: 4× CPU throttling with the
+		// camera running. Every check-in after the cold start counts, the first one included.
+		const standInP95 = percentile(throttledMs, 95);
 		budgets.push({
-			name: `… their code read → confirmation painted, ${CPU_SLOWDOWN}× throttled: first after the cold start`,
-			value: round(throttledMs[0] ?? NaN, 1),
+			name: `code read → visit in IndexedDB → confirmation painted, tablet stand-in (${CPU_SLOWDOWN}× throttled, camera running, offline after a cold start): p95 of ${throttledMs.length}`,
+			value: round(standInP95, 1),
+			unit: 'ms',
+			budget: '≤ 100 ms',
+			pass: standInP95 <= 100
+		});
+		budgets.push({
+			name: `… the first after the cold start / p50 of all`,
+			value: `${round(throttledMs[0] ?? NaN, 1)} / ${round(median(throttledMs), 1)}`,
 			unit: 'ms',
 			budget: 'information',
 			pass: true
 		});
-		budgets.push({
-			name: `… the other ${THROTTLED_CHECK_INS - 1}: p50 / p95`,
-			value: `${round(median(throttledMs.slice(1)), 1)} / ${round(percentile(throttledMs.slice(1), 95), 1)}`,
-			unit: 'ms',
-			budget: 'information',
-			pass: true
-		});
+		if (throttledCamera)
+			budgets.push({
+				name: `… camera running, ${CPU_SLOWDOWN}× throttled: main-thread time of the frame path, per grabbed frame / per second`,
+				value: `${round(throttledCamera.perGrabMs, 2)} / ${round(throttledCamera.perSecondMs, 1)}`,
+				unit: 'ms',
+				budget: 'information',
+				pass: true
+			});
 		budgets.push({
 			name: `… the same with no camera (getUserMedia refused), after the first: p50 / p95`,
 			value: `${round(median(noCameraMs.slice(1)), 1)} / ${round(percentile(noCameraMs.slice(1), 95), 1)}`,
@@ -525,7 +785,7 @@ export async function run(ctx) {
 		md.push(
 			'### 1. Code read → visit committed → confirmation painted',
 			'',
-			`${CHECK_INS} check-ins of distinct cards, typed by a keyboard-wedge scanner (all key events of \`HIROBA:XXXX-…\` and Enter sent at once through CDP), ` +
+			`${CHECK_INS} check-ins of distinct cards, typed by a keyboard-wedge scanner (all key events of \`HIROBA:XXXX-…\` and Enter sent at once through CDP, stamped ${SCANNER_KEY_GAP_MS} ms apart as a scanner’s are), ` +
 				`on the set-up tablet (enrolled at /staff with the banner code, today’s session opened), camera live on Chromium’s fake device, no CPU throttling. ` +
 				`Each confirmation is dismissed by a tap before the next card. Time = \`hiroba:confirmation-painted\` − \`hiroba:code-read\`, the kiosk’s own marks: ` +
 				`the IndexedDB transaction (session, the day’s visits, household lookup, visit and outbox writes), the overlay’s render, and the next frame. ` +
@@ -544,23 +804,24 @@ export async function run(ctx) {
 			'',
 			`In order (ms): ${all.map((x) => Math.round(x)).join(', ')}.`,
 			'',
-			`Meanwhile the camera’s frames were grabbed for the decoder: ${grabs.n} \`createImageBitmap(video)\` calls in ${ms(checkInWall)}, ` +
-				`blocking the main thread ${ms(grabs.ms)} in all (${ms(grabs.ms / Math.max(1, grabs.n))} each, ${Math.round((100 * grabs.ms) / checkInWall)} % of the time): the copy of the frame happens inside the call.`,
+			cameraText(camera),
 			'',
 			'### 2. First-load JavaScript of /kiosk',
 			'',
 			`A new tab on the set-up tablet, HTTP cache cleared and the service worker bypassed (so every byte comes from the network), navigated to /kiosk. ` +
-				`Counted: every same-origin script the page requested (Resource Timing, modulepreloads included) before the Scanner created its decoder worker ` +
-				`(${ms(workerAt)} after navigation start); gzip -9 of each body with Node’s zlib. ` +
-				`Total ${kb(sum(first, 'raw'))} KB raw → **${kb(firstGzip)} KB gzip** in ${first.length} scripts.`,
+				`Counted: every same-origin script the page requested on its own (Resource Timing, modulepreloads included), the decoder (its worker and what the worker fetched) aside. ` +
+				`The table lists those requested before the Scanner created its decoder worker (${ms(workerAt)} after navigation start); gzip -9 of each body with Node’s zlib: ` +
+				`${kb(sum(first, 'raw'))} KB raw → ${kb(firstGzip)} KB gzip in ${first.length} scripts.`,
 			'',
 			'| script | raw | gzip -9 |',
 			'| --- | --- | --- |',
 			rows(first),
 			'',
 			later.length
-				? `Also fetched after the worker was requested (not the decoder, not counted above): ${later.map((x) => `\`${name(x.url)}\` ${kb(x.gzip)} KB gzip`).join(', ')}; with them, ${kb(firstGzip + sum(later, 'gzip'))} KB gzip.`
-				: 'No other script was fetched after the worker was requested, apart from the decoder.',
+				? `Fetched after the worker was requested, by the page on its own (not the decoder; counted in the budget): ${later.map((x) => `\`${name(x.url)}\` ${kb(x.gzip)} KB gzip at ${ms(scripts.find((r) => r.name === x.url)?.startTime ?? NaN)}`).join(', ')}; ` +
+						`with them, **${kb(ownGzip)} KB gzip**.`
+				: `No other script was fetched after the worker was requested, apart from the decoder; the last script was requested ${ms(lastScriptAt)} after navigation start.`,
+			`The page was left untouched until no resource had been requested for ${QUIET_MS / 1000} s (it settled ${ms(settledMs)} after the first network idle, wall clock, quiet period included).`,
 			'',
 			`**Lazily loaded decoder** (fetched only when the Scanner starts, ${ms(workerAt)} → ready at ${ms(firstLoadTimes.decoderReady ?? NaN)}): ` +
 				`${kb(sum(decoder, 'raw'))} KB raw → ${kb(sum(decoder, 'gzip'))} KB gzip.`,
@@ -590,13 +851,17 @@ export async function run(ctx) {
 			'',
 			`After the last cold start, still offline and throttled, ${THROTTLED_CHECK_INS} demo cards checked in by the wedge scanner; the first said “${offlineCheckIn}”. ` +
 				`Code read → confirmation painted (ms, in order): ${throttledMs.map((x) => Math.round(x)).join(', ')}. ` +
-				`Meanwhile ${throttledGrabs.n} camera frames were grabbed, the \`createImageBitmap(video)\` calls blocking the throttled main thread ${ms(throttledGrabs.ms)} ` +
-				`(${ms(throttledGrabs.ms / Math.max(1, throttledGrabs.n))} each, ${Math.round((100 * throttledGrabs.ms) / throttledGrabs.wall)} % of the ${ms(throttledGrabs.wall)}).`,
+				(throttledCamera ? `${cameraText(throttledCamera)} (${CPU_SLOWDOWN}× throttled, profiler running.)` : ''),
 			'',
 			`The same once more with the camera refused (a further relaunch, offline, ${CPU_SLOWDOWN}×; the wedge scanner still works), ${THROTTLED_CHECK_INS} other cards: ` +
 				`${noCameraMs.map((x) => Math.round(x)).join(', ')} ms — p50 ${ms(median(noCameraMs.slice(1)))} and p95 ${ms(percentile(noCameraMs.slice(1), 95))} after the first, ` +
 				`against ${ms(median(throttledMs.slice(1)))} and ${ms(percentile(throttledMs.slice(1), 95))} with the camera running.`,
 			'',
+			...profileReport(
+				`Where the main thread's time went in the last cold start (navigation → ${LIVE_TEXT}, profiled; its own time is in the table above)`,
+				coldProfile
+			),
+			...profileReport(`Where the main thread's time went during the ${THROTTLED_CHECK_INS} stand-in check-ins after it (camera running)`, checkInProfile),
 			cspViolations.length
 				? `**CSP violations reported by the page** (the app runs under its own CSP here), ${cspViolations.length} in all: ` +
 						(await Promise.all([...new Set(cspViolations)].map((v) => describeViolation(server.url, v)))).join('; ')

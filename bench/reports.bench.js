@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
 import { generateWard } from './lib/ward.js';
+import { postgresAnswers } from './lib/postgres.js';
 import { startServer } from './lib/server.js';
 import { median, percentile, round } from './lib/stats.js';
 
@@ -314,18 +315,5 @@ async function measurePages(dataDir, ids, log) {
 		return out;
 	} finally {
 		await server.stop();
-	}
-}
-
-/** @param {string} url */
-async function postgresAnswers(url) {
-	try {
-		const pg = (await import('pg')).default;
-		const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-		await c.connect();
-		await c.end();
-		return true;
-	} catch {
-		return false;
 	}
 }

@@ -1,5 +1,7 @@
 /**
- * The built Hiroba server as a child process on a fresh data folder, for benchmarks.
+ * The built Hiroba server as a child process on a fresh data folder, for benchmarks: on PGlite in
+ * that folder, or on PostgreSQL when `opts.env` has a DATABASE_URL (several processes may then
+ * serve one database, each with a data folder of its own for its admin socket).
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,9 +18,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export async function startServer(opts = {}) {
 	// A data folder given is one a benchmark filled beforehand; it is removed at stop all the same.
 	const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'hiroba-bench-'));
+	// This process's DATABASE_URL is not the bench's: a server is on PostgreSQL only when told here.
+	const { DATABASE_URL: _ignored, ...inherited } = process.env;
 	/** @type {Record<string, string | undefined>} */
 	const env = {
-		...process.env,
+		...inherited,
 		HIROBA_DATA_DIR: dataDir,
 		HIROBA_KEY_DIR: join(dataDir, 'keys'),
 		HIROBA_SKIP_BUILD: '1',
@@ -28,7 +32,6 @@ export async function startServer(opts = {}) {
 		...(opts.demo === false ? { HIROBA_NO_DEMO: '1' } : {}),
 		...opts.env
 	};
-	delete env.DATABASE_URL;
 	const child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 	let out = '';
 	child.stdout.setEncoding('utf8').on('data', (d) => (out += d));

@@ -14,7 +14,8 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser.js';
  * (Playwright's init scripts and evaluate() are not subject to the CSP either way.)
  * @param {string} userDataDir
  * @param {string | null} video a .y4m file
- * @param {{ bypassCSP?: boolean, args?: string[] }} [opts]
+ * @param {{ bypassCSP?: boolean, args?: string[], camera?: boolean, serviceWorkers?: 'allow' | 'block' }} [opts]
+ *   camera: false for a tablet with no camera at all (its scanner is the keyboard wedge)
  * @returns {Promise<import('playwright-core').BrowserContext>}
  */
 export function launchTablet(userDataDir, video, opts = {}) {
@@ -26,12 +27,13 @@ export function launchTablet(userDataDir, video, opts = {}) {
 		viewport: { width: 1180, height: 820 },
 		hasTouch: true,
 		bypassCSP: opts.bypassCSP ?? true,
-		permissions: ['camera'],
+		...(opts.serviceWorkers ? { serviceWorkers: opts.serviceWorkers } : {}),
+		...(opts.camera === false ? {} : { permissions: ['camera'] }),
 		args: [
 			...CHROMIUM_ARGS,
-			'--use-fake-ui-for-media-stream',
-			'--use-fake-device-for-media-stream',
-			...(video ? [`--use-file-for-fake-video-capture=${video}`] : []),
+			...(opts.camera === false
+				? []
+				: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', ...(video ? [`--use-file-for-fake-video-capture=${video}`] : [])]),
 			...(opts.args ?? [])
 		]
 	});
@@ -54,14 +56,24 @@ function keyOf(ch) {
  * Type `text` and Enter as a keyboard-wedge scanner does: every key event sent at once, back to
  * back. (page.keyboard.type waits for each key's round trip, which on a busy 2-core machine can
  * leave gaps no scanner leaves.)
+ *
+ * With `keyGapMs`, each event also carries the time it was "pressed", `keyGapMs` after the one
+ * before (the last one now), as a scanner's key events carry the time the device sent them; the
+ * page's KeyboardEvent.timeStamp is that time. Without it, Chromium stamps each event when it
+ * handles it, and a machine too busy to handle them promptly spreads the burst out.
  * @param {import('playwright-core').Page} page
  * @param {string} text
+ * @param {{ keyGapMs?: number }} [opts]
  * @returns {Promise<void>}
  */
-export async function scannerTypes(page, text) {
+export async function scannerTypes(page, text, opts = {}) {
 	const cdp = await page.context().newCDPSession(page);
 	/** @type {Promise<unknown>[]} */
 	const sends = [];
+	const gap = opts.keyGapMs;
+	const events = 2 * ([...text].length + 1);
+	// CDP takes seconds since the epoch.
+	const first = gap === undefined ? 0 : Date.now() / 1000 - ((events - 1) * gap) / 2000;
 	/** @param {'keyDown' | 'keyUp'} type @param {Key} k */
 	const key = (type, k) =>
 		sends.push(
@@ -71,7 +83,9 @@ export async function scannerTypes(page, text) {
 				code: k.code,
 				windowsVirtualKeyCode: k.keyCode,
 				modifiers: k.shift ? 8 : 0,
-				...(type === 'keyDown' && k.text ? { text: k.text } : {})
+				...(type === 'keyDown' && k.text ? { text: k.text } : {}),
+				// A key's down and up half a gap apart.
+				...(gap === undefined ? {} : { timestamp: first + (sends.length * gap) / 2000 })
 			})
 		);
 	for (const ch of text) {

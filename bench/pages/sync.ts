@@ -2,9 +2,13 @@
  * The tablet side of bench/sync.bench.js, in Chromium with real (on-disk) IndexedDB: the app's own
  * Dexie database, write path and sync engine, talking to the centre through the page server's
  * same-origin /api proxy. The bench drives it through `window.syncBench`.
+ *
+ * What the engine does is observed, not re-enacted: its fetch is wrapped (each request's time to the
+ * last byte of the answer), and a Dexie middleware on the page's database notes every IndexedDB
+ * transaction the engine opens (stores, mode, the operations in it, created → complete).
  */
-import Dexie from 'dexie';
-import { HirobaDB, META } from '$lib/client/db/db';
+import type { DBCore, DBCoreTable, DBCoreTransaction } from 'dexie';
+import { HirobaDB } from '$lib/client/db/db';
 import { saveRecords } from '$lib/client/db/writes';
 import { SyncEngine } from '$lib/client/sync/engine';
 import { enrollTablet } from '$lib/client/sync/enroll';
@@ -37,14 +41,117 @@ function timedFetch(log: Timing[]): typeof fetch {
 	};
 }
 
+/** One IndexedDB transaction as the middleware saw it: created → complete (or abort). */
+interface TxRecord {
+	mode: string;
+	stores: string[];
+	ops: string[];
+	start: number;
+	end: number | null;
+}
+
+/** While non-null, every transaction opened on `db` is noted here. */
+let txLog: TxRecord[] | null = null;
+const txOf = new WeakMap<object, TxRecord>();
+
+/** A Dexie middleware that notes each transaction and the operations run in it. */
+function recordTransactions(down: DBCore): DBCore {
+	const note = (req: { trans: DBCoreTransaction }, op: string) => txOf.get(req.trans)?.ops.push(op);
+	const where = (index: { isPrimaryKey?: boolean; name: string | null }) => (index.isPrimaryKey ? 'primary key' : (index.name ?? '?'));
+	return {
+		...down,
+		transaction(stores, mode, options) {
+			const tx = down.transaction(stores, mode, options);
+			if (txLog) {
+				const rec: TxRecord = { mode, stores: [...stores].sort(), ops: [], start: performance.now(), end: null };
+				txLog.push(rec);
+				txOf.set(tx, rec);
+				const done = () => (rec.end ??= performance.now());
+				const idb = tx as unknown as IDBTransaction;
+				idb.addEventListener('complete', done);
+				idb.addEventListener('abort', done);
+			}
+			return tx;
+		},
+		table(name) {
+			const t = down.table(name);
+			const table: DBCoreTable = {
+				...t,
+				mutate: (req) => (note(req, `${name}.${req.type}`), t.mutate(req)),
+				get: (req) => (note(req, `${name}.get`), t.get(req)),
+				getMany: (req) => (note(req, `${name}.getMany`), t.getMany(req)),
+				query: (req) => (note(req, `${name}.query ${where(req.query.index)}`), t.query(req)),
+				openCursor: (req) => (note(req, `${name}.cursor ${where(req.query.index)}`), t.openCursor(req)),
+				count: (req) => (note(req, `${name}.count ${where(req.query.index)}`), t.count(req))
+			};
+			return table;
+		}
+	};
+}
+
+type Span = [number, number];
+
+/** The spans merged where they overlap. */
+function union(spans: Span[]): Span[] {
+	const out: Span[] = [];
+	for (const [a, b] of [...spans].sort((x, y) => x[0] - y[0])) {
+		const last = out[out.length - 1];
+		if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+		else out.push([a, b]);
+	}
+	return out;
+}
+const length = (spans: Span[]) => union(spans).reduce((a, [x, y]) => a + (y - x), 0);
+
+/** A transaction's kind: its mode, stores and operations (repeats counted). */
+function kindOf(t: TxRecord): string {
+	const ops: string[] = [];
+	for (const op of t.ops) {
+		const last = ops[ops.length - 1];
+		const m = last ? /^(.*?)(?: ×(\d+))?$/.exec(last) : null;
+		if (m && m[1] === op) ops[ops.length - 1] = `${op} ×${Number(m[2] ?? 1) + 1}`;
+		else ops.push(op);
+	}
+	return `${t.mode} [${t.stores.join(', ')}]: ${ops.join(', ') || '(no operation)'}`;
+}
+
+/**
+ * Where a stretch of time went, from what was recorded in it: in requests, in IndexedDB
+ * transactions while no request was in flight, in transactions during a request, and in neither;
+ * and the transactions grouped by kind.
+ */
+function account(t0: number, t1: number, requests: Timing[], txs: TxRecord[]) {
+	const req: Span[] = requests.map((r) => [r.start, r.start + r.ms]);
+	const idb: Span[] = txs.map((t) => [t.start, t.end ?? t1]);
+	const inRequests = length(req);
+	const inEither = length([...req, ...idb]);
+	const inIdb = length(idb);
+	const groups = new Map<string, { ms: number[]; outsideRequests: number }>();
+	for (const t of txs) {
+		const g = groups.get(kindOf(t)) ?? { ms: [], outsideRequests: 0 };
+		const span: Span = [t.start, t.end ?? t1];
+		g.ms.push(span[1] - span[0]);
+		g.outsideRequests += length([...req, span]) - inRequests;
+		groups.set(kindOf(t), g);
+	}
+	return {
+		wall: t1 - t0,
+		inRequests,
+		idbOutsideRequests: inEither - inRequests,
+		idbDuringRequests: inIdb - (inEither - inRequests),
+		neither: t1 - t0 - inEither,
+		transactions: txs.length,
+		unfinished: txs.filter((t) => t.end === null).length,
+		kinds: [...groups].map(([kind, g]) => ({ kind, n: g.ms.length, ms: g.ms, outsideRequests: g.outsideRequests }))
+	};
+}
+
 const timings: Timing[] = [];
 let db: HirobaDB;
 let engine: SyncEngine;
 let sessionId = '';
 /** The ids of the visits this page wrote (the pulled demo visits are not part of the comparison). */
 const writtenIds: string[] = [];
-
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function summarise(log: Timing[]) {
 	const by = (method: string) => log.filter((t) => t.method === method);
@@ -71,6 +178,7 @@ function checkIdle(): void {
 /** Enroll with a code, pull the reference data, and pick a session today at the device's site. */
 async function setup(opts: { code: string; dbName: string }) {
 	db = new HirobaDB(opts.dbName);
+	db.use({ stack: 'dbcore', name: 'bench-transactions', create: recordTransactions });
 	await db.open();
 	const device = await enrollTablet(db, { baseUrl: location.origin, code: opts.code, name: 'bench tablet' });
 	engine = new SyncEngine(db, { baseUrl: location.origin, fetch: timedFetch(timings) });
@@ -135,140 +243,62 @@ async function writeVisits(opts: { n: number; chunk: number }) {
 	return { ms, pending };
 }
 
-/**
- * What the engine does on the tablet around each push, measured alone and without changing
- * anything: reading a batch of 500 from the outbox as #nextBatch does, and the request body's
- * JSON; and the cost of committing a small read-write IndexedDB transaction (in a scratch database).
- */
-async function tabletCosts() {
-	const reads: number[] = [];
-	const json: number[] = [];
-	for (let i = 0; i < 5; i++) {
-		let t0 = performance.now();
-		const batch = await db.outbox.where('state').equals('pending').limit(500).sortBy('seq');
-		reads.push(performance.now() - t0);
-		t0 = performance.now();
-		JSON.stringify({ protocol: 1, changes: batch.map((e) => ({ table: e.table, id: e.id, hlc: e.hlc, deleted: e.deleted, data: e.data })) });
-		json.push(performance.now() - t0);
-	}
-	// A scratch database with the outbox's schema, for what would change the real one.
-	const batch = await db.outbox.where('state').equals('pending').limit(500).sortBy('seq');
-	const scratch = new Dexie(`${db.name}-scratch`);
-	scratch.version(1).stores({ kv: 'key', outbox: '++seq, [table+id], state' });
-	await scratch.open();
-	const commit: number[] = [];
-	const readOnly: number[] = [];
-	for (let i = 0; i < 30; i++) {
-		let t0 = performance.now();
-		await scratch.table('kv').put({ key: 'k', value: i });
-		commit.push(performance.now() - t0);
-		t0 = performance.now();
-		await scratch.table('kv').get('k');
-		readOnly.push(performance.now() - t0);
-	}
-	// Acknowledging a batch as the engine does (bulkDelete of its 500 keys), and as one key range.
-	const ackByKeys: number[] = [];
-	const ackByRange: number[] = [];
-	const outbox = scratch.table('outbox');
-	for (let i = 0; i < 5; i++) {
-		let keys = (await outbox.bulkAdd(
-			batch.map(({ seq: _seq, ...e }) => e),
-			{ allKeys: true }
-		)) as number[];
-		let t0 = performance.now();
-		await scratch.transaction('rw', [outbox, scratch.table('kv')], async () => {
-			await outbox.bulkDelete(keys);
-			await scratch.table('kv').put({ key: 'hasPushed', value: true });
-		});
-		ackByKeys.push(performance.now() - t0);
-		keys = (await outbox.bulkAdd(
-			batch.map(({ seq: _seq, ...e }) => e),
-			{ allKeys: true }
-		)) as number[];
-		t0 = performance.now();
-		await scratch.transaction('rw', [outbox, scratch.table('kv')], async () => {
-			await outbox
-				.where(':id')
-				.between(keys[0]!, keys[keys.length - 1]!, true, true)
-				.delete();
-			await scratch.table('kv').put({ key: 'hasPushed', value: true });
-		});
-		ackByRange.push(performance.now() - t0);
-	}
-	scratch.close();
-	await Dexie.delete(`${db.name}-scratch`);
-	return {
-		readBatchMs: med(reads),
-		jsonBatchMs: med(json),
-		rwCommitMs: med(commit),
-		roTxMs: med(readOnly),
-		ackByKeysMs: med(ackByKeys),
-		ackByRangeMs: med(ackByRange)
-	};
-}
-
-/**
- * The IndexedDB reads and writes of an up-to-date engine cycle, each timed alone (medians of 20),
- * on the tablet's database as it is after the push (the outbox emptied by 10,000 deletions).
- */
-async function idleCosts() {
-	const ops: Record<string, () => Promise<unknown>> = {
-		'meta get (device)': () => db.getMeta(META.device),
-		'outbox pending count': () => db.outbox.where('state').equals('pending').count(),
-		'outbox next batch (empty)': () => db.outbox.where('state').equals('pending').limit(500).sortBy('seq'),
-		'outbox count': () => db.outbox.count(),
-		'meta put (read-write)': () => db.setMeta('benchProbe', Date.now())
-	};
-	const out: Record<string, number> = {};
-	for (const [name, op] of Object.entries(ops)) {
-		const xs: number[] = [];
-		for (let i = 0; i < 20; i++) {
-			const t0 = performance.now();
-			await op();
-			xs.push(performance.now() - t0);
-		}
-		out[name] = med(xs);
-	}
-	await db.meta.delete('benchProbe');
-	return out;
-}
-
-/** One timed engine.syncNow(): pushes the whole outbox, then pulls. */
+/** One timed engine.syncNow(): pushes the whole outbox, then pulls; its requests and transactions recorded. */
 async function push() {
 	timings.length = 0;
+	const txs: TxRecord[] = [];
+	txLog = txs;
 	const t0 = performance.now();
 	await engine.syncNow();
-	const ms = performance.now() - t0;
+	const t1 = performance.now();
+	txLog = null;
 	checkIdle();
 	const pending = await db.outbox.count();
-	// Between one push's answer and the next push: acknowledging the batch, reading the next one.
+	// Between one push's answer and the next push going out.
 	const posts = timings.filter((t) => t.method === 'POST');
 	const gaps = posts.slice(1).map((t, i) => t.start - (posts[i]!.start + posts[i]!.ms));
 	const beforeFirst = posts[0] ? posts[0].start - t0 : 0;
-	return { ms, pending, hasPushed: await db.getMeta<boolean>(META.hasPushed), gaps, beforeFirst, ...summarise(timings) };
+	const afterLastPost = posts.length ? timings.filter((t) => t.method === 'GET' && t.start > posts[posts.length - 1]!.start) : [];
+	return {
+		ms: t1 - t0,
+		pending,
+		gaps,
+		beforeFirst,
+		// From the last POST's answer to the first GET of the pull.
+		lastPostToPull: posts.length && afterLastPost[0] ? afterLastPost[0].start - (posts[posts.length - 1]!.start + posts[posts.length - 1]!.ms) : null,
+		time: account(t0, t1, timings, txs),
+		...summarise(timings)
+	};
 }
 
-/** `n` syncs with nothing to push and nothing new to pull. */
+/** `n` syncs with nothing to push and nothing new to pull; each one's requests and transactions recorded. */
 async function upToDate(opts: { n: number }) {
 	const each: number[] = [];
 	const requests: number[] = [];
+	const cycles: Array<ReturnType<typeof account>> = [];
 	for (let i = 0; i < opts.n; i++) {
 		timings.length = 0;
+		const txs: TxRecord[] = [];
+		txLog = txs;
 		const t0 = performance.now();
 		await engine.syncNow();
-		each.push(performance.now() - t0);
+		const t1 = performance.now();
+		txLog = null;
+		each.push(t1 - t0);
 		checkIdle();
 		requests.push(...timings.map((t) => t.ms));
 		if (timings.length !== 1 || timings[0]!.method !== 'GET') throw new Error(`an up-to-date sync made ${timings.length} requests`);
+		cycles.push(account(t0, t1, timings, txs));
 	}
-	return { each, requests };
+	return { each, requests, cycles };
 }
 
 /**
  * The same visit documents into a local PouchDB (IndexedDB), then one-shot replications to a
- * pouchdb-server through the same-origin /pouch proxy, once per batch size, each to a new database.
+ * pouchdb-server through the same-origin /pouch proxy, once per batch size (null: PouchDB's own
+ * default, no option given), each to a new database.
  */
-async function pouch(opts: { batchSizes: number[]; chunk: number; dbName: string }) {
+async function pouch(opts: { batchSizes: Array<number | null>; chunk: number; dbName: string }) {
 	const { default: PouchDB } = await import('pouchdb-browser');
 	const rows = await db.visits.bulkGet(writtenIds);
 	const docs = rows
@@ -289,11 +319,11 @@ async function pouch(opts: { batchSizes: number[]; chunk: number; dbName: string
 	const runs = [];
 	for (const batchSize of opts.batchSizes) {
 		const log: Timing[] = [];
-		const remote = new PouchDB(`${location.origin}/pouch/bench-${batchSize}-${Date.now()}`, { fetch: timedFetch(log) as never });
+		const remote = new PouchDB(`${location.origin}/pouch/bench-${batchSize ?? 'default'}-${Date.now()}`, { fetch: timedFetch(log) as never });
 		await remote.info(); // creates the database before the clock starts
 		log.length = 0;
 		t0 = performance.now();
-		const result = await PouchDB.replicate(local, remote, { batch_size: batchSize });
+		const result = await (batchSize === null ? PouchDB.replicate(local, remote) : PouchDB.replicate(local, remote, { batch_size: batchSize }));
 		const ms = performance.now() - t0;
 		const remoteCount = (await remote.info()).doc_count;
 		const kinds: Record<string, { n: number; ms: number }> = {};
@@ -327,8 +357,6 @@ declare global {
 		syncBench: {
 			setup: typeof setup;
 			writeVisits: typeof writeVisits;
-			tabletCosts: typeof tabletCosts;
-			idleCosts: typeof idleCosts;
 			push: typeof push;
 			upToDate: typeof upToDate;
 			pouch: typeof pouch;
@@ -336,4 +364,4 @@ declare global {
 	}
 }
 
-window.syncBench = { setup, writeVisits, tabletCosts, idleCosts, push, upToDate, pouch };
+window.syncBench = { setup, writeVisits, push, upToDate, pouch };
