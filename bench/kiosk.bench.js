@@ -348,6 +348,93 @@ async function profiled(session, run) {
 }
 
 /**
+ * A DevTools timeline trace of the page's renderer main thread while `run` runs, summed by what the
+ * thread did: self time per trace event (style, layout, paint, HTML parsing, script compilation and
+ * evaluation…), so that the CPU profile's `(program)` is broken down. Wall time on the thread, as
+ * throttled.
+ * @param {import('playwright-core').CDPSession} session
+ * @param {() => Promise<unknown>} run
+ */
+async function traced(session, run) {
+	/** @type {Array<{ name: string, ph: string, ts: number, dur?: number, pid: number, tid: number, args?: { name?: string } }>} */
+	const events = [];
+	const onData = (/** @type {{ value: typeof events }} */ e) => events.push(...e.value);
+	session.on('Tracing.dataCollected', onData);
+	await session.send('Tracing.start', {
+		traceConfig: {
+			includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute', 'blink', 'loading'],
+			recordMode: 'recordAsMuchAsPossible'
+		},
+		transferMode: 'ReportEvents'
+	});
+	await run();
+	const complete = new Promise((resolve) => session.once('Tracing.tracingComplete', resolve));
+	await session.send('Tracing.end');
+	await complete;
+	session.off('Tracing.dataCollected', onData);
+	// The renderer main threads; the page's is the busiest one.
+	const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`);
+	/** @type {Map<string, Array<{ name: string, start: number, end: number }>>} */
+	const spans = new Map(mains.map((k) => [k, []]));
+	/** @type {Map<string, Array<{ name: string, ts: number }>>} */
+	const open = new Map();
+	for (const e of events.slice().sort((a, b) => a.ts - b.ts)) {
+		const key = `${e.pid}:${e.tid}`;
+		const list = spans.get(key);
+		if (!list) continue;
+		if (e.ph === 'X' && typeof e.dur === 'number') list.push({ name: e.name, start: e.ts, end: e.ts + e.dur });
+		else if (e.ph === 'B') (open.get(key) ?? open.set(key, []).get(key))?.push({ name: e.name, ts: e.ts });
+		else if (e.ph === 'E') {
+			const b = open.get(key)?.pop();
+			if (b) list.push({ name: b.name, start: b.ts, end: e.ts });
+		}
+	}
+	const busiest = [...spans.values()].sort((a, b) => b.reduce((s, x) => s + x.end - x.start, 0) - a.reduce((s, x) => s + x.end - x.start, 0))[0] ?? [];
+	// Self time: each span minus the spans nested directly in it.
+	busiest.sort((a, b) => a.start - b.start || b.end - a.end);
+	/** @type {Map<string, number>} */
+	const self = new Map();
+	/** @type {Array<{ name: string, end: number, child: number, start: number }>} */
+	const stack = [];
+	const close = (/** @type {{ name: string, end: number, child: number, start: number }} */ s) => {
+		self.set(s.name, (self.get(s.name) ?? 0) + Math.max(0, s.end - s.start - s.child));
+		const parent = stack.at(-1);
+		if (parent) parent.child += s.end - s.start;
+	};
+	for (const sp of busiest) {
+		while (stack.length && stack.at(-1).end <= sp.start) close(/** @type {any} */ (stack.pop()));
+		stack.push({ ...sp, child: 0 });
+	}
+	while (stack.length) close(/** @type {any} */ (stack.pop()));
+	const totalUs = [...self.values()].reduce((a, b) => a + b, 0);
+	return {
+		totalMs: totalUs / 1000,
+		top: [...self]
+			.sort((a, b) => b[1] - a[1])
+			.slice(0, 14)
+			.map(([what, us]) => ({ what, ms: us / 1000 }))
+	};
+}
+
+/**
+ * A trace as report lines: the main thread's time by what it did, largest first.
+ * @param {string} title
+ * @param {Awaited<ReturnType<typeof traced>> | null} t
+ */
+function traceReport(title, t) {
+	if (!t) return [];
+	const pct = (/** @type {number} */ x) => `${Math.round((100 * x) / t.totalMs)} %`;
+	return [
+		`**${title}:** ${ms(t.totalMs)} of trace events on the renderer's main thread (4× throttled; \`RunTask\` is a task's time outside the events under it).`,
+		'',
+		'| trace event (self time) | ms | share |',
+		'| --- | --- | --- |',
+		...t.top.map((x) => `| \`${x.what}\` | ${round(x.ms, 1)} | ${pct(x.ms)} |`),
+		''
+	];
+}
+
+/**
  * A profile as report lines: self time by script and by function, largest first.
  * @param {string} title
  * @param {Awaited<ReturnType<typeof profiled>> | null} p
@@ -664,9 +751,13 @@ export async function run(ctx) {
 		let throttledCamera = null;
 		/** @type {Awaited<ReturnType<typeof profiled>> | null} */
 		let coldProfile = null;
+		/** @type {Awaited<ReturnType<typeof traced>> | null} */
+		let coldTrace = null;
+		let coldTraceLive = NaN;
 		/** @type {Awaited<ReturnType<typeof profiled>> | null} */
 		let checkInProfile = null;
-		for (let i = 0; i < COLD_RUNS; i++) {
+		// Run −1 is traced and not counted (a trace costs the page more than the profiler does).
+		for (let i = -1; i < COLD_RUNS; i++) {
 			tablet = await launchTablet(profile, null, TABLET);
 			await tablet.addInitScript(kioskProbe);
 			await tablet.setOffline(true);
@@ -680,6 +771,7 @@ export async function run(ctx) {
 			};
 			// The last start is profiled (the others are not, so the profiler's cost is in one run only).
 			if (i === COLD_RUNS - 1) coldProfile = await profiled(session, load);
+			else if (i === -1) coldTrace = await traced(session, load);
 			else await load();
 			const times = await kioskTimes(p);
 			const nav = await p.evaluate(() => {
@@ -689,8 +781,14 @@ export async function run(ctx) {
 			});
 			const controlled = await p.evaluate(() => navigator.serviceWorker.controller !== null);
 			const loop = (await busyLoopMs(p)).ms;
-			cold.push({ ...times, nav, controlled, loop });
 			cspViolations.push(...times.csp);
+			if (i === -1) {
+				coldTraceLive = times.live ?? NaN;
+				await tablet.close();
+				tablet = null;
+				continue;
+			}
+			cold.push({ ...times, nav, controlled, loop });
 			if (i === COLD_RUNS - 1) {
 				// Still offline and throttled: families check in with the barcode scanner.
 				const before = { cam: (await kioskTimes(p)).cam, at: await p.evaluate(() => performance.now()) };
@@ -860,6 +958,10 @@ export async function run(ctx) {
 			...profileReport(
 				`Where the main thread's time went in the last cold start (navigation → ${LIVE_TEXT}, profiled; its own time is in the table above)`,
 				coldProfile
+			),
+			...traceReport(
+				`The same, broken down by what the main thread did, from a DevTools trace of one more cold start, before the six and not counted in them (traced, not profiled; 読み取り中 at ${ms(coldTraceLive)})`,
+				coldTrace
 			),
 			...profileReport(`Where the main thread's time went during the ${THROTTLED_CHECK_INS} stand-in check-ins after it (camera running)`, checkInProfile),
 			cspViolations.length
