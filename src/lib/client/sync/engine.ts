@@ -551,11 +551,16 @@ export class SyncEngine {
 	async #pushAll(device: DeviceCredentials, outcome: PushOutcome, final: boolean): Promise<void> {
 		outcome.deferred = 0;
 		outcome.applied = 0;
-		// An urgent consultation goes before any backlog, so the centre has it first.
-		const urgent = await this.#urgentBatch();
-		// The screen's count stands for what waits: the urgent ones jump the queue before it is read again.
-		if (urgent.length > 0) await this.#settle(urgent, await this.#postBatch(device, urgent, Math.max(this.#status.pending, urgent.length)), outcome, final);
 		let batch = await this.#nextBatch(0);
+		// An urgent consultation goes before any backlog, so the centre has it first. Looked for only
+		// when something waits at all: just after a backlog was drained, every read of the outbox's
+		// indexes walks past the deleted entries, and an up-to-date sync should pay for one such read.
+		const urgent = batch.length > 0 ? await this.#urgentBatch() : [];
+		if (urgent.length > 0) {
+			// The screen's count stands for what waits: the urgent ones jump the queue before it is read again.
+			await this.#settle(urgent, await this.#postBatch(device, urgent, Math.max(this.#status.pending, urgent.length)), outcome, final);
+			batch = await this.#nextBatch(0);
+		}
 		// Only a backlog of more than one batch is counted, for the progress bar.
 		const total = batch.length >= this.#opts.batchSize ? await this.db.outbox.where('state').equals('pending').count() : batch.length;
 		let done = 0;
