@@ -96,6 +96,10 @@ describe('sites and sessions at the centre, down to a tablet', () => {
 		for (const d of days) await group.getByLabel(d, { exact: true }).check();
 		await centre.getByLabel('開始日').fill(today);
 		await centre.getByLabel('終了日（1年以内）').fill(addDays(today, 20));
+		// All day, so that today's session has not ended whenever this runs (past its end, never
+		// opened, the centre would flag it 未開催 instead of 予定).
+		await centre.getByLabel('開始時刻').fill('00:00');
+		await centre.getByLabel('終了時刻').fill('23:59');
 		await centre.getByRole('button', { name: '作成される日を確認' }).click();
 		const summary = centre.getByText(/回を作成し、\d+日を除外します。まだ作成していません。/);
 		await summary.waitFor();
