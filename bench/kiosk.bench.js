@@ -356,9 +356,10 @@ async function profiled(session, run) {
  * @param {() => Promise<unknown>} run
  */
 async function traced(session, run) {
-	/** @type {Array<{ name: string, ph: string, ts: number, dur?: number, pid: number, tid: number, args?: { name?: string } }>} */
+	/** @typedef {{ name: string, ph: string, ts: number, dur?: number, pid: number, tid: number, args?: { name?: string } }} TraceEvent */
+	/** @type {TraceEvent[]} */
 	const events = [];
-	const onData = (/** @type {{ value: typeof events }} */ e) => events.push(...e.value);
+	const onData = (/** @type {{ value: Array<Record<string, unknown>> }} */ e) => events.push(.../** @type {TraceEvent[]} */ (/** @type {unknown} */ (e.value)));
 	session.on('Tracing.dataCollected', onData);
 	await session.send('Tracing.start', {
 		traceConfig: {
@@ -402,7 +403,7 @@ async function traced(session, run) {
 		if (parent) parent.child += s.end - s.start;
 	};
 	for (const sp of busiest) {
-		while (stack.length && stack.at(-1).end <= sp.start) close(/** @type {any} */ (stack.pop()));
+		while (stack.length && /** @type {{ end: number }} */ (stack.at(-1)).end <= sp.start) close(/** @type {any} */ (stack.pop()));
 		stack.push({ ...sp, child: 0 });
 	}
 	while (stack.length) close(/** @type {any} */ (stack.pop()));

@@ -25,6 +25,8 @@ import { changedServiceWorker, readServiceWorker, writeServiceWorker, type Servi
 
 interface Change<T> {
 	id: string;
+	/** `…:centre` when the centre wrote it (the demo's rows), the device's id when a tablet did. */
+	hlc: string;
 	deleted: boolean;
 	data: T;
 }
