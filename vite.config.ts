@@ -72,6 +72,9 @@ export default defineConfig({
 					include: ['tests/**/*.e2e.ts'],
 					testTimeout: 120_000,
 					hookTimeout: 120_000,
+					// A page's answer on a busy 2-core machine can take longer than vitest's default second
+					// (a kiosk's first scan once did): every poll without a timeout of its own waits 10 s.
+					expect: { poll: { timeout: 10_000 } },
 					fileParallelism: false
 				}
 			}

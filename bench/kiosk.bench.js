@@ -22,7 +22,7 @@ import { releaseAll } from './lib/browser.js';
 import { cardQrPayload, randomCardCode } from './lib/cards.js';
 import { startServer } from './lib/server.js';
 import { median, percentile, round } from './lib/stats.js';
-import { launchTablet, scannerTypes } from './lib/tablet.js';
+import { launchTablet, scannerTypes, SCANNER_KEY_GAP_MS } from './lib/tablet.js';
 
 export const title = 'Kiosk: check-in latency, first-load JavaScript, offline cold start';
 
@@ -34,7 +34,6 @@ const THROTTLED_CHECK_INS = 31; // after the last cold start, offline, throttled
 const TABLET = { bypassCSP: false };
 const CPU_SLOWDOWN = 4;
 /** A scanner's keys, as stamped on the key events (scanners send a key every 1–20 ms). */
-const SCANNER_KEY_GAP_MS = 5;
 const LIVE_TEXT = '読み取り中';
 
 /** @typedef {{ name: string, value: number | string, unit: string, budget: string, pass: boolean }} Budget */

@@ -39,6 +39,9 @@ export function launchTablet(userDataDir, video, opts = {}) {
 	});
 }
 
+/** The time between a keyboard-wedge scanner's key events (USB HID scanners send a key every few ms). */
+export const SCANNER_KEY_GAP_MS = 5;
+
 /** @typedef {{ key: string, code: string, keyCode: number, text?: string, shift?: boolean }} Key */
 
 /** @param {string} ch @returns {Key} */
@@ -57,23 +60,25 @@ function keyOf(ch) {
  * back. (page.keyboard.type waits for each key's round trip, which on a busy 2-core machine can
  * leave gaps no scanner leaves.)
  *
- * With `keyGapMs`, each event also carries the time it was "pressed", `keyGapMs` after the one
+ * Each event also carries the time it was "pressed", `keyGapMs` (default 5 ms) after the one
  * before (the last one now), as a scanner's key events carry the time the device sent them; the
- * page's KeyboardEvent.timeStamp is that time. Without it, Chromium stamps each event when it
- * handles it, and a machine too busy to handle them promptly spreads the burst out.
+ * page's KeyboardEvent.timeStamp is that time, and the kiosk tells a scanner from a typist by it.
+ * With `keyGapMs: null`, Chromium stamps each event when it handles it, and a machine too busy to
+ * handle them promptly spreads the burst out (a journey's first scan then went unread on a loaded
+ * machine, where no real scanner's would).
  * @param {import('playwright-core').Page} page
  * @param {string} text
- * @param {{ keyGapMs?: number }} [opts]
+ * @param {{ keyGapMs?: number | null }} [opts]
  * @returns {Promise<void>}
  */
 export async function scannerTypes(page, text, opts = {}) {
 	const cdp = await page.context().newCDPSession(page);
 	/** @type {Promise<unknown>[]} */
 	const sends = [];
-	const gap = opts.keyGapMs;
+	const gap = opts.keyGapMs === undefined ? SCANNER_KEY_GAP_MS : opts.keyGapMs;
 	const events = 2 * ([...text].length + 1);
 	// CDP takes seconds since the epoch.
-	const first = gap === undefined ? 0 : Date.now() / 1000 - ((events - 1) * gap) / 2000;
+	const first = gap === null ? 0 : Date.now() / 1000 - ((events - 1) * gap) / 2000;
 	/** @param {'keyDown' | 'keyUp'} type @param {Key} k */
 	const key = (type, k) =>
 		sends.push(
@@ -85,7 +90,7 @@ export async function scannerTypes(page, text, opts = {}) {
 				modifiers: k.shift ? 8 : 0,
 				...(type === 'keyDown' && k.text ? { text: k.text } : {}),
 				// A key's down and up half a gap apart.
-				...(gap === undefined ? {} : { timestamp: first + (sends.length * gap) / 2000 })
+				...(gap === null ? {} : { timestamp: first + (sends.length * gap) / 2000 })
 			})
 		);
 	for (const ch of text) {
