@@ -1,7 +1,7 @@
 /**
  * Families (世帯) at the centre through their real handlers: who may use them, finding a family,
  * its page and the audit of opening it, adding a child, reissuing a lost card, merging a family
- * registered twice, and a tablet's push of a visit made with a card retired meanwhile.
+ * registered twice (its consultations too), and a tablet's push of a visit made with a card retired meanwhile.
  *
  * On top of the consultation log's sites and sessions (tests/consultation-log.ts), 年度2026:
  *   H1 (区内 本町1丁目, registered at 若葉): children 2025-06 (baby) and 2022-01 (older);
@@ -23,6 +23,9 @@ import type { Change, PullResponse, PushResult } from '$lib/sync/protocol';
 import * as list from './(app)/families/+page.server';
 import * as family from './(app)/families/[id]/+page.server';
 import * as merge from './(app)/families/merge/+page.server';
+import * as detail from './(app)/consultations/[id]/+page.server';
+import { getKeyring } from '$lib/server/crypto/keyring';
+import { sealConsultationText } from '$lib/domain/seal';
 import { openForSuite, testStores, truncateAll } from '../../../tests/stores';
 import { centreEvent, outcome, seedConsultationLog, signedIn, type ConsultationLog } from '../../../tests/consultation-log';
 import { enrollDevice } from '../../../tests/centre';
@@ -313,12 +316,16 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 				childrenMerged: [{ birthYm: '2025-06', nickname: 'はーちゃん', intoNickname: null }],
 				visitsMoved: 2,
 				visitsCombined: 1,
-				sites: 1
+				sites: 1,
+				consultations: 0
 			});
 			expect(await auditOf('household.merge')).toEqual([]);
 
 			const r = await act(merge.actions.merge, '/centre/families/merge?/merge', { keepId: h1.id, duplicateId: h2.id, confirm: 'yes' });
-			expect(r).toEqual({ kind: 'ok', value: { merged: { keepId: h1.id, visitsMoved: 2, visitsCombined: 1, childrenMoved: 1, childrenMerged: 1 } } });
+			expect(r).toEqual({
+				kind: 'ok',
+				value: { merged: { keepId: h1.id, visitsMoved: 2, visitsCombined: 1, childrenMoved: 1, childrenMerged: 1, consultationsMoved: 0 } }
+			});
 
 			// The duplicate is gone, its card retired and leading to the kept family.
 			const dup = await household(h2.id);
@@ -367,7 +374,7 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 			expect(audited).toEqual({
 				actor: `staff:${log.staff.coordinator}`,
 				subject: h1.id,
-				detail: { duplicateId: h2.id, keepId: h1.id, visitsMoved: 2, visitsCombined: 1, childrenMoved: 1, childrenMerged: 1 }
+				detail: { duplicateId: h2.id, keepId: h1.id, visitsMoved: 2, visitsCombined: 1, childrenMoved: 1, childrenMerged: 1, consultationsMoved: 0 }
 			});
 			// The duplicate's page now leads to the kept family's.
 			expect(await call(family.load, centreEvent(`/centre/families/${h2.id}`, { token: tokens.coordinator, params: { id: h2.id } }))).toEqual({
@@ -382,6 +389,60 @@ describe.each(testStores())('families at the centre on $name', (ts) => {
 			});
 			const again = await load(merge.load, `/centre/families/merge?keep=${h1.card}&duplicate=${h2.card}`);
 			expect(again.errors).toEqual({ duplicate: 'まとめる世帯のカード番号は使われなくなった古い番号です。今のカード番号を入力してください' });
+		});
+
+		it('moves the duplicate’s consultations to the kept family and child with their notes, and takes a tablet’s later revision of one', async () => {
+			const ring = await getKeyring();
+			const [about, aboutSibling] = [uuidv7(), uuidv7()];
+			const note = '言葉が遅いのではと心配。';
+			const consulted = (childId: string, sealed: string | null) =>
+				f.consultation(log.sessions.may, log.staff.b, { householdId: h2.id, childId, sealed, consultedAt: '2026-05-15T01:30:00.000Z' });
+			const sealedNote = await sealConsultationText(ring.recipient, about, { note, followUpNote: null });
+			await store.transaction((tx) =>
+				writeCentreRecords(tx, 'consultations', [
+					{ id: about, data: consulted(h2.twin, sealedNote) },
+					{ id: aboutSibling, data: consulted(h2.sibling, null) }
+				])
+			);
+			const preview = await load(merge.load, `/centre/families/merge?keep=${h1.card}&duplicate=${h2.card}`);
+			expect(preview.plan.consultations).toBe(2);
+			const r = await act(merge.actions.merge, '/centre/families/merge?/merge', { keepId: h1.id, duplicateId: h2.id, confirm: 'yes' });
+			expect(r.value.merged.consultationsMoved).toBe(2);
+
+			const consultation = async (id: string) =>
+				(await store.query<{ data: any; hlc: string }>(`select data, hlc from consultations where id = $1`, [id])).rows[0]!;
+			// The twin became the kept baby; the sibling moved as they were.
+			expect((await consultation(about)).data).toMatchObject({ householdId: h1.id, childId: h1.baby, sealed: null });
+			expect((await consultation(aboutSibling)).data).toMatchObject({ householdId: h1.id, childId: h2.sibling });
+			expect((await consultation(about)).hlc).toMatch(/:centre$/);
+			// Nothing of the family kept is left on the duplicate, and the note reads as it was written.
+			const left = await store.query(`select 1 from consultations where household_id = $1 and not deleted`, [h2.id]);
+			expect(left.rows).toEqual([]);
+			const show = async (id: string) =>
+				((await call(detail.load, centreEvent(`/centre/consultations/${id}`, { token: tokens.coordinator, params: { id } }))) as any).value.consultation;
+			expect((await show(about)).note).toEqual({ kind: 'text', note, followUpNote: null });
+
+			// A 桜台 tablet that recorded the sibling's consultation before the merge corrects it now:
+			// it still names the duplicate and the child as it knew them. Taken, and named for the family kept.
+			const sakura = await enrollDevice(store, [log.sites.sakura], '桜台 1');
+			const corrected = '言葉の相談。次回、保健センターの案内を渡す。';
+			const revision: Change<'consultations'> = {
+				table: 'consultations',
+				id: aboutSibling,
+				hlc: hlcAfter(null, deviceNode(sakura.deviceId), Date.now()),
+				deleted: false,
+				data: { ...consulted(h2.sibling, await sealConsultationText(ring.recipient, aboutSibling, { note: corrected, followUpNote: null })), durationMin: 30 }
+			};
+			const res = await api(`${BASE_URL}/api/v1/sync/push`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', authorization: `Bearer ${sakura.token}` },
+				body: JSON.stringify({ protocol: 1, changes: [revision] })
+			});
+			expect(((await res.json()) as { results: PushResult[] }).results.map((x) => x.error?.code ?? x.status)).toEqual(['applied']);
+			expect((await consultation(aboutSibling)).data).toMatchObject({ householdId: h1.id, childId: h2.sibling, durationMin: 30 });
+			const shown = await show(aboutSibling);
+			expect(shown.note).toEqual({ kind: 'text', note: corrected, followUpNote: null });
+			expect(shown.durationMin).toBe(30);
 		});
 
 		it('refuses a merge it cannot do in Japanese at the field, changing nothing', async () => {

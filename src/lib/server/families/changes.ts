@@ -14,7 +14,7 @@ import { audit } from '../auth/devices';
 import type { StaffUser } from '../auth/staff-sessions';
 import { noteSightings, resendFamilies } from '../sync/holdings';
 import { takeWriteLock, writeCentreRecords } from '../sync/records';
-import { freshCardCode, redirectRetirements, resolveRetiredVisits, retireCardCode } from '../sync/retirements';
+import { freshCardCode, redirectRetirements, resolveMergedConsultations, resolveRetiredVisits, retireCardCode } from '../sync/retirements';
 import { cardInput } from './queries';
 
 /** Who may find families and change them at the centre. */
@@ -143,6 +143,8 @@ export interface MergePlan {
 	visitsCombined: Array<{ id: string; into: string }>;
 	/** The sites where the duplicate registered or was seen: the kept family is held there too. */
 	sites: number;
+	/** The duplicate's consultations (their notes unchanged), which come to name the kept family. */
+	consultations: string[];
 }
 
 async function mergeSide(tx: Queryable, id: string): Promise<MergeSide | null> {
@@ -203,7 +205,19 @@ export async function planMerge(tx: Queryable, keepId: string, duplicateId: stri
 		 where d.household_id = $1::uuid and not exists (select 1 from household_sites k where k.household_id = $2::uuid and k.site_id = d.site_id)`,
 		[duplicate.id, keep.id]
 	);
-	return { keep, duplicate, childrenMoved, childrenMerged, visitsMoved, visitsCombined, sites: seen.rows[0]!.n };
+	const consultations = await tx.query<{ id: string }>('select id::text from consultations where household_id = $1::uuid and not deleted order by id', [
+		duplicate.id
+	]);
+	return {
+		keep,
+		duplicate,
+		childrenMoved,
+		childrenMerged,
+		visitsMoved,
+		visitsCombined,
+		sites: seen.rows[0]!.n,
+		consultations: consultations.rows.map((c) => c.id)
+	};
 }
 
 export async function previewMerge(db: Store, keepId: string, duplicateId: string): Promise<MergePlan | { missing: 'keep' | 'duplicate' }> {
@@ -216,13 +230,14 @@ export interface MergeOutcome {
 	visitsCombined: number;
 	childrenMoved: number;
 	childrenMerged: number;
+	consultationsMoved: number;
 }
 
 /**
  * Merge a family registered twice, in one transaction: the duplicate's visits name the kept family
  * (each keeps the card it was made with), its children move or become the kept child born the same
- * month, it is deleted (a tombstone, so tablets drop it) and its card retired, leading to the kept
- * family; old cards that led to it lead there too. The kept family is then held wherever the
+ * month, its consultations name the kept family (their notes unchanged), it is deleted (a
+ * tombstone, so tablets drop it) and its card retired, leading to the kept family; old cards that led to it lead there too. The kept family is then held wherever the
  * duplicate was, so it reaches those sites' tablets. The report facts follow by their triggers.
  */
 export async function mergeHouseholds(
@@ -281,6 +296,8 @@ export async function mergeHouseholds(
 		await writeCentreRecords(tx, 'households', [{ id: duplicate.id, data: { ...duplicate.data, cardPrintRequested: false }, deleted: true }], now);
 		await redirectRetirements(tx, duplicate.id, keep.id);
 		await retireCardCode(tx, duplicate.data.cardCode, 'merged', keep.id, now);
+		// Its consultations name the kept family and child; each note stays as it was.
+		const consultationsMoved = await resolveMergedConsultations(tx, plan.consultations, now, childMap);
 
 		// Where the duplicate was registered or seen, the kept family is held too.
 		const where = await tx.query<{ site_id: string; last_seen: IsoDate }>(
@@ -299,7 +316,8 @@ export async function mergeHouseholds(
 			visitsMoved: plan.visitsMoved.length,
 			visitsCombined: plan.visitsCombined.length,
 			childrenMoved: plan.childrenMoved.length,
-			childrenMerged: plan.childrenMerged.length
+			childrenMerged: plan.childrenMerged.length,
+			consultationsMoved
 		};
 		await audit(tx, actor(user), 'household.merge', keep.id, { duplicateId: duplicate.id, ...outcome });
 		return outcome;

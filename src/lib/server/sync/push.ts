@@ -29,7 +29,7 @@ import { getKeyring } from '../crypto/keyring';
 import { keepRevisions } from '../consultations/cases';
 import { families } from './holdings';
 import { storedVersions, takeWriteLock, upsertRows, type RowVersion } from './records';
-import { resolveRetiredVisits, retiredCodes } from './retirements';
+import { resolveMergedConsultations, resolveRetiredVisits, retiredCodes } from './retirements';
 
 /** Validate the envelope: any fault here refuses the whole push and applies nothing. */
 export function parsePushBody(body: unknown): ChangeEnvelope[] {
@@ -137,10 +137,13 @@ export async function applyPush(
 		// still a visit by that family: named at the centre, so it counts for the family.
 		// Only a visit that names no family by a card, or names a family merged away, can be one: most
 		// name a live family, and are not looked up at all (a lookup per push is a cost every tablet pays).
-		const appliedVisits = (byTable.get('visits') ?? [])
-			.filter((x) => verdicts.get(x.i)?.status === 'applied')
-			.map((x) => ({ id: x.change.id, v: x.data as VisitData }));
-		const families = [...new Set(appliedVisits.flatMap((x) => (x.v.householdId ? [x.v.householdId] : [])))];
+		// Likewise a consultation about a family merged away names the family kept.
+		const appliedOf = (table: 'visits' | 'consultations') => (byTable.get(table) ?? []).filter((x) => verdicts.get(x.i)?.status === 'applied');
+		const appliedVisits = appliedOf('visits').map((x) => ({ id: x.change.id, v: x.data as VisitData }));
+		const appliedConsultations = appliedOf('consultations').map((x) => ({ id: x.change.id, householdId: (x.data as ConsultationData).householdId }));
+		const families = [
+			...new Set([...appliedVisits.map((x) => x.v.householdId), ...appliedConsultations.map((x) => x.householdId)].filter((id) => id !== null))
+		];
 		// The visits' own checks read their families after every household of this push was written;
 		// only households decided again after the visits (above) may have changed since.
 		const decidedAgain = again.households.length > 0;
@@ -156,6 +159,11 @@ export async function applyPush(
 		await resolveRetiredVisits(
 			tx,
 			maybeRetired.map((x) => x.id),
+			now
+		);
+		await resolveMergedConsultations(
+			tx,
+			appliedConsultations.filter((x) => x.householdId !== null && gone.has(x.householdId)).map((x) => x.id),
 			now
 		);
 
@@ -347,7 +355,7 @@ async function authorize(
 	const named = items.map((x) => ({ ...x, householdId: (x.data as { householdId: string | null }).householdId }));
 	const householdIds = [...new Set(named.flatMap((x) => (x.householdId ? [x.householdId] : [])))];
 	const known = await families(tx, device.siteIds, householdIds);
-	if (table === 'visits') for (const [id, x] of known) familiesSeen.set(id, { deleted: x.deleted });
+	for (const [id, x] of known) familiesSeen.set(id, { deleted: x.deleted });
 	const held = new Set([...known].filter(([, x]) => x.held).map(([id]) => id));
 	const cardOf = new Map([...known].map(([id, x]) => [id, x.cardCode]));
 	const childIds = [
@@ -364,23 +372,26 @@ async function authorize(
 			: (await tx.query<{ id: string; household_id: string }>('select id::text, household_id::text from children where id = any($1::uuid[])', [childIds])).rows;
 	const familyOf = new Map(kids.map((row) => [row.id, row.household_id]));
 
+	// Cards retired since the tablet made the record: for a visit, its family's old card (reissued);
+	// for both, the card of a family merged into another (whose children may have moved to that
+	// family). Only a card that is not its family's current one can matter (a visit naming no family
+	// is not judged on its card here): most pushes need no lookup.
+	const retired = await retiredCodes(tx, [
+		...(table === 'visits'
+			? named.flatMap((x) => {
+					const v = x.data as VisitData;
+					return v.cardCode !== null && x.householdId !== null && v.cardCode !== cardOf.get(x.householdId) ? [v.cardCode] : [];
+				})
+			: []),
+		...[...known].filter(([, x]) => x.deleted).map(([, x]) => x.cardCode)
+	]);
+	const mergedInto = (id: string) => {
+		const family = known.get(id);
+		const r = family?.deleted ? retired.get(family.cardCode) : undefined;
+		return r?.reason === 'merged' ? r.householdId : null;
+	};
+
 	if (table === 'visits') {
-		// Cards retired since the tablet made the visit: its family's old card (reissued), or the
-		// card of a family merged into another (whose children may have moved to that family).
-		// Only a card that is not its family's current one can matter (a visit naming no family is not
-		// judged on its card here): most visits need no lookup.
-		const retired = await retiredCodes(tx, [
-			...named.flatMap((x) => {
-				const v = x.data as VisitData;
-				return v.cardCode !== null && x.householdId !== null && v.cardCode !== cardOf.get(x.householdId) ? [v.cardCode] : [];
-			}),
-			...[...known].filter(([, x]) => x.deleted).map(([, x]) => x.cardCode)
-		]);
-		const mergedInto = (id: string) => {
-			const family = known.get(id);
-			const r = family?.deleted ? retired.get(family.cardCode) : undefined;
-			return r?.reason === 'merged' ? r.householdId : null;
-		};
 		for (const { i, data, householdId } of named) {
 			const v = data as VisitData;
 			if (householdId === null) {
@@ -413,6 +424,9 @@ async function authorize(
 	// A note sealed to a key the centre does not have could never be opened: refused, and kept on
 	// the tablet where staff see it, rather than stored unreadable.
 	const keyring = await getKeyring();
+	// A family merged into another since: its child may have moved to the family kept (the centre
+	// then names that family: resolveMergedConsultations).
+	const sameFamily = (of: string | undefined, householdId: string) => of === householdId || (of !== undefined && of === mergedInto(householdId));
 	for (const { i, change, data, householdId } of named) {
 		const c = data as ConsultationData;
 		const prevStaff = old(change.id)?.staffId;
@@ -423,7 +437,7 @@ async function authorize(
 			reject(i, 'forbidden_staff', 'a revision keeps the staff member who recorded the consultation');
 		else if (householdId !== null && !cardOf.has(householdId)) reject(i, 'unknown_household', 'the family is not known at the centre');
 		else if (householdId !== null && !held.has(householdId)) reject(i, 'forbidden_household', FORBIDDEN_HOUSEHOLD);
-		else if (c.childId !== null && (householdId === null || familyOf.get(c.childId) !== householdId)) {
+		else if (c.childId !== null && (householdId === null || !sameFamily(familyOf.get(c.childId), householdId))) {
 			reject(i, 'unknown_child', 'the child belongs to the consultation’s family');
 		}
 	}

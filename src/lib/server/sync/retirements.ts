@@ -11,7 +11,7 @@
 import { makeCardCode } from '$lib/domain/card-code';
 import { childrenComing } from '$lib/domain/checkin';
 import { tokyoDate } from '$lib/domain/dates';
-import type { CardRetirementData, ChildData, VisitData } from '$lib/domain/schemas';
+import type { CardRetirementData, ChildData, ConsultationData, VisitData } from '$lib/domain/schemas';
 import type { Queryable } from '../db/store';
 import { writeCentreRecords } from './records';
 
@@ -145,5 +145,38 @@ export async function resolveRetiredVisits(tx: Queryable, visitIds: string[], no
 		return { id: row.id, data: { ...row.data, householdId: row.target, childIds } };
 	});
 	await writeCentreRecords(tx, 'visits', records, now, { noteSightings: false });
+	return records.length;
+}
+
+/**
+ * Consultations about a family merged into another: name the family kept, and the child there
+ * (a child who moved keeps its id; one merged into a twin becomes that twin: `childMap`, or failing
+ * that the kept family's child born the same month), in a centre revision. Its `sealed` is null,
+ * which leaves the note as the last revision had it: the centre never reseals a note, and the
+ * note page shows the newest revision that carried text. Consultations stay at the centre (no
+ * tablet pulls them), so no tablet's holdings change. Returns how many were named anew.
+ */
+export async function resolveMergedConsultations(tx: Queryable, ids: string[], now: number = Date.now(), childMap?: Map<string, string>): Promise<number> {
+	if (ids.length === 0) return 0;
+	const r = await tx.query<{ id: string; data: ConsultationData; target: string }>(
+		`select c.id::text, c.data, r.household_id::text as target
+		 from consultations c
+		 join households h on h.id = c.household_id and h.deleted
+		 join card_retirements r on r.card_code = h.card_code and r.data->>'reason' = 'merged' and not r.deleted
+		 join households t on t.id = r.household_id and not t.deleted
+		 where c.id = any($1::uuid[]) and not c.deleted`,
+		[ids]
+	);
+	if (r.rows.length === 0) return 0;
+	const targets = [...new Set(r.rows.map((row) => row.target))];
+	const named = r.rows.flatMap((row) => (row.data.childId ? [row.data.childId] : []));
+	const kids = await childRows(tx, { ids: named, householdIds: targets });
+	const known = new Map(kids.map((c) => [c.id, c]));
+	const records = r.rows.map((row) => {
+		const theirs = kids.filter((c) => c.householdId === row.target);
+		const childId = row.data.childId === null ? null : (childIdsFor([row.data.childId], row.target, known, theirs, childMap)[0] ?? null);
+		return { id: row.id, data: { ...row.data, householdId: row.target, childId, sealed: null } };
+	});
+	await writeCentreRecords(tx, 'consultations', records, now);
 	return records.length;
 }

@@ -39,7 +39,8 @@ function planView(plan: MergePlan) {
 		childrenMerged: plan.childrenMerged.map((c) => ({ birthYm: c.data.birthYm, nickname: c.data.nickname, intoNickname: c.into.data.nickname })),
 		visitsMoved: plan.visitsMoved.length,
 		visitsCombined: plan.visitsCombined.length,
-		sites: plan.sites
+		sites: plan.sites,
+		consultations: plan.consultations.length
 	};
 }
 
