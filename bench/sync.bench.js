@@ -40,6 +40,8 @@ const UP_TO_DATE_WARMUP = 3;
 const TABLETS = 100;
 const ROUNDS = 3;
 const PER_PUSH = 50;
+/** The window within which each tablet syncs once, in the other reading of “at once”. */
+const SPREAD_MS = 10_000;
 const PG_PROCESSES = [1, 2, 4];
 const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -262,6 +264,13 @@ export async function run(ctx) {
 			budget: '≤ 500 ms',
 			pass: many.p99 <= 500
 		});
+		budgets.push({
+			name: `… the other reading: each tablet once within ${SPREAD_MS / 1000} s, p99 per request`,
+			value: round(many.spread.p99, 1),
+			unit: 'ms',
+			budget: 'information',
+			pass: true
+		});
 		loads.push(`after PGlite tablets ${load()}`);
 
 		ctx.log(`${TABLETS} tablets on PostgreSQL, ${PG_PROCESSES.join(', ')} server processes…`);
@@ -480,8 +489,9 @@ function whereTimeGoes({ pushed, pushRate, direct, upToDate, many, pg, same, our
 		`- *${TABLETS} tablets at once, PGlite.* p99 ${ms1(many.p99)} ms. ` +
 			(many.cpuPerTablet === null
 				? 'The server’s CPU time could not be read.'
-				: `The server process used ${ms1(many.cpuPerTablet)} ms of CPU per tablet and round; ${TABLETS} × that is ${fmt(TABLETS * many.cpuPerTablet)} ms. `) +
-			`One at a time, a push of ${PER_PUSH} took ${ms1(many.alone.push)} ms and its pull ${ms1(many.alone.pull)} ms (medians).`
+				: `The server process used ${ms1(many.cpuPerTablet)} ms of CPU per tablet and round (${ms1(many.sqlPerTablet)} ms of it in SQL statements); ${TABLETS} × that is ${fmt(TABLETS * many.cpuPerTablet)} ms, roughly what the last of ${TABLETS} tablets arriving together waits for: a p99 under 500 ms needs under ${ms1(500 / TABLETS)} ms per tablet and round. `) +
+			`One at a time, a push of ${PER_PUSH} took ${ms1(many.alone.push)} ms and its pull ${ms1(many.alone.pull)} ms (medians). ` +
+			`Spread over ${SPREAD_MS / 1000} s instead (the other reading), p99 ${ms1(many.spread.p99)} ms.`
 	);
 	if (pg.measured) out.push(`- *${TABLETS} tablets at once, PostgreSQL.* ${pg.meaning}`);
 	if (same) {
@@ -903,6 +913,27 @@ async function measureRounds(tablets) {
 	};
 }
 
+/**
+ * The other reading of "at once": every tablet syncs once (the same push and pull as a round), each
+ * at a moment drawn at random within `windowMs`. The engine syncs every 60 s; a 10-s window is six
+ * times that rate.
+ * @param {Tablet[]} tablets
+ * @param {number} windowMs
+ */
+async function measureSpread(tablets, windowMs) {
+	const seen = newSeen();
+	const started = performance.now();
+	await Promise.all(
+		tablets.map(async (t) => {
+			await new Promise((r) => setTimeout(r, Math.random() * windowMs));
+			await pushVisits(t, seen);
+			await pullAll(t, seen);
+		})
+	);
+	const all = [...seen.lat.push, ...seen.lat.pull];
+	return { seen, wall: performance.now() - started, p50: percentile(all, 50), p99: percentile(all, 99), max: Math.max(...all) };
+}
+
 /** @param {string} name @param {number[]} xs */
 const latencyRow = (name, xs) =>
 	`| ${name} | ${xs.length} | ${ms1(percentile(xs, 50))} ms | ${ms1(percentile(xs, 95))} ms | ${ms1(percentile(xs, 99))} ms | ${ms1(Math.max(...xs))} ms |`;
@@ -917,11 +948,13 @@ const pulledText = (pulled) =>
 
 /** @param {{ log: Log }} ctx */
 async function manyTabletsPglite(ctx) {
-	const server = await startServer({ env: { ADDRESS_HEADER: 'x-forwarded-for' } });
+	const server = await startServer({ env: { ADDRESS_HEADER: 'x-forwarded-for', HIROBA_QUERY_STATS: '1' } });
 	try {
 		const fleet = await enrollFleet(ctx, server);
 		ctx.log(`${TABLETS} tablets: ${ROUNDS} rounds, all at once…`);
+		await statementProfile(server);
 		const m = await measureRounds(fleet.tablets);
+		const statements = await statementProfile(server);
 		// For comparison, the same requests one at a time (20 tablets, one after another).
 		const aloneSeen = newSeen();
 		/** @type {{ push: number[], pull: number[] }} */
@@ -934,7 +967,10 @@ async function manyTabletsPglite(ctx) {
 			await pullAll(t, aloneSeen);
 			alone.pull.push(performance.now() - started);
 		}
+		ctx.log(`${TABLETS} tablets: each once within ${SPREAD_MS / 1000} s…`);
+		const spread = await measureSpread(fleet.tablets, SPREAD_MS);
 		const cpuPerTablet = m.cpu.server === null ? null : m.cpu.server / (TABLETS * ROUNDS);
+		const sqlMs = sum(statements.map((x) => x.ms));
 		const all = [...m.seen.lat.push, ...m.seen.lat.pull];
 		const markdown = [
 			`**3. ${TABLETS} tablets at once, PGlite.** A second, fresh centre (PGlite, demo data) started with \`ADDRESS_HEADER=x-forwarded-for\`; ${TABLETS} enrollment codes from \`npm run admin -- enroll-code <siteId> --json\` (${fmt(fleet.codesMs)} ms), ` +
@@ -956,10 +992,26 @@ async function manyTabletsPglite(ctx) {
 			'',
 			m.seen.errors.length
 				? `Errors (${m.seen.errors.length}): ${m.seen.errors.slice(0, 5).join('; ')}${m.seen.errors.length > 5 ? '; …' : ''}`
-				: 'No request failed and every pushed change came back `applied`.'
+				: 'No request failed and every pushed change came back `applied`.',
+			'',
+			`Where the server's time went in the rounds: its SQL statements, as the server timed them (\`HIROBA_QUERY_STATS\`, each from the call to its answer, PGlite running in the server's own thread), took ${fmt(sqlMs)} ms` +
+				(m.cpu.server === null
+					? ''
+					: ` of the ${fmt(m.cpu.server)} ms of CPU the process used (${pct(sqlMs, m.cpu.server)}); the rest is HTTP, JSON, validation and the driver's side of each query`) +
+				`. Per tablet and round that is ${ms1(sqlMs / (TABLETS * ROUNDS))} ms of SQL. The statements, by time:`,
+			'',
+			'| statement (first words) | calls | total | per call |',
+			'| --- | --- | --- | --- |',
+			...statements
+				.slice(0, 10)
+				.map((x) => `| \`${x.sql.slice(0, 70).replace(/\|/g, '\\|')}…\` | ${fmt(x.calls)} | ${fmt(x.ms)} ms | ${ms1(x.ms / x.calls)} ms |`),
+			'',
+			`**The other reading of “at once”.** The engine syncs every 60 s, so a ward's tablets do not all sync in the same instant. Read that way, the same ${TABLETS} tablets each did one round's work (a push of ${PER_PUSH} visits, then a pull until up to date) at a moment drawn at random within ${SPREAD_MS / 1000} s (six times the engine's rate): p50 ${ms1(spread.p50)} ms, p99 ${ms1(spread.p99)} ms, max ${ms1(spread.max)} ms per request, ${spread.seen.errors.length} errors. The budget is held on the stricter reading above.`
 		];
 		return {
 			errors: m.seen.errors,
+			spread,
+			sqlPerTablet: sqlMs / (TABLETS * ROUNDS),
 			cpuPerTablet,
 			alone: { push: median(alone.push), pull: median(alone.pull) },
 			p50: m.p50,
@@ -969,6 +1021,26 @@ async function manyTabletsPglite(ctx) {
 	} finally {
 		await server.stop();
 	}
+}
+
+/**
+ * The server's statement timings since the last call (HIROBA_QUERY_STATS, src/lib/server/db/store.ts):
+ * asked for with SIGUSR2, read from the line the server prints.
+ * @param {Awaited<ReturnType<typeof startServer>>} server
+ * @returns {Promise<Array<{ sql: string, calls: number, ms: number }>>}
+ */
+async function statementProfile(server) {
+	const from = server.output().length;
+	process.kill(/** @type {number} */ (server.pid), 'SIGUSR2');
+	for (let waited = 0; waited < 10_000; waited += 50) {
+		const line = server
+			.output()
+			.slice(from)
+			.match(/\[hiroba\] query stats (.*)\n/);
+		if (line) return JSON.parse(/** @type {string} */ (line[1]));
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	throw new Error('the server printed no query stats within 10 s');
 }
 
 /** @param {string} url */

@@ -49,6 +49,11 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 	let backupFile: string;
 
 	const admin = (...args: string[]) => runAdmin(args, { dataDir: place.dataDir, env: place.env });
+	// With the server stopped, each command hosts the app itself (about 2.5 s on PGlite, the store's
+	// start) and runs the same command code as through the socket. So what that code alone decides
+	// (a table's layout, a refusal after the store is read) is checked with the server running; the
+	// stopped variant checks every command's work and an error's exit code and JSON.
+	const running = mode === 'running';
 
 	/** Run `fn` against a server: the one that runs throughout, or one started just for it. */
 	async function online<T>(fn: (url: string) => Promise<T>): Promise<T> {
@@ -79,6 +84,7 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 		const body = r.json<{ sites: Array<{ id: string; nameJa: string; program: string }> }>();
 		expect(body.sites).toEqual([expect.objectContaining({ id: siteId, nameJa: 'テスト児童館', program: 'nikoniko' })]);
 
+		if (!running) return;
 		const table = await admin('sites');
 		expect(table.code).toBe(0);
 		expect(table.stdout).toContain(siteId);
@@ -134,6 +140,7 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 		]);
 		expect(devices[0]!.pushedCount).toBe(3);
 
+		if (!running) return;
 		const table = await admin('devices');
 		expect(table.stdout).toContain(a.deviceId);
 		expect(table.stdout).toContain('tablet B');
@@ -203,9 +210,11 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 			expect(stillFine.status).toBe(200);
 		});
 
-		const again = await admin('revoke', a.deviceId);
-		expect(again.code).not.toBe(0);
-		expect(again.stderr).toMatch(/already revoked/);
+		if (running) {
+			const again = await admin('revoke', a.deviceId);
+			expect(again.code).not.toBe(0);
+			expect(again.stderr).toMatch(/already revoked/);
+		}
 		const unknown = await admin('revoke', '01900000-0000-7000-8000-000000000000', '--json');
 		expect(unknown.code).not.toBe(0);
 		expect(unknown.json<{ error: { code: string } }>().error.code).toBe('not_found');
@@ -249,9 +258,11 @@ describe.each(variants)('admin commands with the server $mode ($store)', ({ stor
 		const staff = ok.json<{ id: string; role: string; loginName: string; hasPin: boolean }>();
 		expect(staff).toMatchObject({ role: 'coordinator', loginName: 'tester1', hasPin: true });
 
-		const taken = await admin('staff', 'add', '--name', '別の人', '--role', 'admin', '--login', 'tester1', '--password', 'another long one');
-		expect(taken.code).not.toBe(0);
-		expect(taken.stderr).toMatch(/already taken/);
+		if (running) {
+			const taken = await admin('staff', 'add', '--name', '別の人', '--role', 'admin', '--login', 'tester1', '--password', 'another long one');
+			expect(taken.code).not.toBe(0);
+			expect(taken.stderr).toMatch(/already taken/);
+		}
 
 		// The roster reaches the tablets of the member's sites with the PIN's hash, never the password's.
 		await online(async (url) => {

@@ -13,7 +13,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * @param {{ env?: Record<string, string>, demo?: boolean, dataDir?: string }} [opts]
- * @returns {Promise<{ url: string, dataDir: string, banner: string, enrollmentCode: string | null, admin: (args: string[]) => any, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, dataDir: string, banner: string, pid: number | undefined, output: () => string, enrollmentCode: string | null, admin: (args: string[]) => any, stop: () => Promise<void> }>}
  */
 export async function startServer(opts = {}) {
 	// A data folder given is one a benchmark filled beforehand; it is removed at stop all the same.
@@ -63,6 +63,9 @@ export async function startServer(opts = {}) {
 		url,
 		dataDir,
 		banner: out,
+		pid: child.pid,
+		/** Everything the server printed so far. */
+		output: () => out,
 		enrollmentCode: out.match(/登録コード: ([0-9A-Z]{5}-[0-9A-Z]{5})/)?.[1] ?? null,
 		/** `npm run admin -- <args> --json` against this server, parsed. */
 		admin(args) {

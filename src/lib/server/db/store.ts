@@ -100,6 +100,32 @@ export function makePrivate(dir: string): void {
 	walk(dir, true);
 }
 
+/**
+ * Diagnostics for the benchmarks (`HIROBA_QUERY_STATS=1`): every statement's calls and time, from
+ * the call to its answer, by its text (never its parameters: DESIGN.md, the centre logs no record
+ * data or SQL parameters). On SIGUSR2 the server prints them as one JSON line and starts again.
+ */
+const queryStats = process.env.HIROBA_QUERY_STATS === '1' ? new Map<string, { calls: number; ms: number }>() : null;
+if (queryStats) {
+	process.on('SIGUSR2', () => {
+		const rows = [...queryStats].map(([sql, x]) => ({ sql, calls: x.calls, ms: Math.round(x.ms * 10) / 10 })).sort((a, b) => b.ms - a.ms);
+		queryStats.clear();
+		process.stdout.write(`[hiroba] query stats ${JSON.stringify(rows)}\n`);
+	});
+}
+
+function timed<T>(sql: string, run: Promise<T>): Promise<T> {
+	if (!queryStats) return run;
+	const started = performance.now();
+	return run.finally(() => {
+		const key = sql.replace(/\s+/g, ' ').trim();
+		const x = queryStats.get(key) ?? { calls: 0, ms: 0 };
+		x.calls++;
+		x.ms += performance.now() - started;
+		queryStats.set(key, x);
+	});
+}
+
 async function openPglite(dataDir: string): Promise<Store> {
 	// Everything the process creates from here on is born private. PGlite creates files and folders
 	// as it runs (new relations, WAL segments, folders for new databases), at its own modes less the
@@ -123,7 +149,7 @@ async function openPglite(dataDir: string): Promise<Store> {
 		makePrivate(dataDir);
 		const wrap = (q: Pick<typeof db, 'query' | 'exec'>): Queryable => ({
 			async query<T>(sql: string, params?: unknown[]) {
-				const r = await q.query<T>(sql, params);
+				const r = await timed(sql, q.query<T>(sql, params));
 				return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
 			},
 			async exec(sql: string) {
@@ -164,7 +190,7 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
 	}
 	const wrap = (q: { query: InstanceType<typeof pg.Pool>['query'] }): Queryable => ({
 		async query<T>(sql: string, params?: unknown[]) {
-			const r = await q.query(sql, params as unknown[]);
+			const r = await timed(sql, q.query(sql, params as unknown[]));
 			return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
 		},
 		async exec(sql: string) {
