@@ -37,6 +37,9 @@ export default defineConfig({
 		})
 	],
 	test: {
+		// Worker threads, not forked processes: measured on 2 cores, the unit project took 214 s
+		// instead of 287 s (each test file's start is cheaper; every file still runs isolated).
+		pool: 'threads',
 		setupFiles: ['tests/setup-keys.ts'],
 		// Data-folder templates made once per run (tests/templates.ts).
 		globalSetup: ['tests/global-setup.ts'],
