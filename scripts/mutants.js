@@ -85,6 +85,15 @@ const MUTANTS = [
 			to: 'if (inRange === batch.length)'
 		}
 	],
+	[
+		{
+			name: 'floor-past-deferred',
+			what: 'the outbox’s floor moves past a batch with an entry held back for another pass, which no later read of the outbox then finds',
+			file: 'src/lib/client/sync/engine.ts',
+			from: 'if (fromFloor && deferred === 0 &&',
+			to: 'if (fromFloor &&'
+		}
+	],
 	...[
 		[
 			'facts-child-birth',

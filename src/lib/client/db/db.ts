@@ -139,6 +139,11 @@ export const META = {
 	/** The Tokyo date old visits were last pruned on (engine.ts pruneLocal). */
 	prunedOn: 'prunedOn',
 	hasPushed: 'hasPushed',
+	/**
+	 * No pending outbox entry has a lower seq than this (engine.ts #ackBatch): a read of what waits
+	 * starts here, so IndexedDB seeks past a drained backlog's deleted entries instead of walking them.
+	 */
+	outboxFloor: 'outboxFloor',
 	lastSuccessAt: 'lastSuccessAt',
 	/** The session the kiosk is checking families in to. */
 	kioskSession: 'kioskSession',

@@ -280,6 +280,29 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 		t.close();
 	});
 
+	it('reads what waits from past a drained backlog, and still finds every change made after it', async () => {
+		const t = new Tablet('F', { batchSize: 50 });
+		await t.enroll(await enrollmentCode(store, [fx.siteId]));
+		const ids = Array.from({ length: 120 }, () => uuidv7());
+		const { saveRecords } = await import('../db/writes');
+		await saveRecords(
+			t.db,
+			'visits',
+			ids.map((id) => ({ id, data: f.visit(fx.sessionId) }))
+		);
+		const seqs = (await t.db.outbox.toArray()).map((e) => e.seq!);
+		await t.sync();
+		expect(await t.db.outbox.count()).toBe(0);
+		// Nothing waits below the floor: the next read starts past the 120 deleted entries.
+		expect(await t.db.getMeta(META.outboxFloor)).toBe(Math.max(...seqs) + 1);
+		const later = uuidv7();
+		await t.save('visits', later, f.visit(fx.sessionId));
+		await t.sync();
+		expect(await centreIds(store, 'visits')).toEqual([...ids, later].sort());
+		expect(t.engine.status).toMatchObject({ pending: 0, rejected: 0, lastError: null });
+		t.close();
+	});
+
 	it('corrects a clock running hours ahead from the centre’s Date header, and stamps again what it had not delivered', async () => {
 		const t = new Tablet('F', { time: Date.now() + 2 * HOUR });
 		await t.enroll(await enrollmentCode(store, [fx.siteId]));
@@ -369,6 +392,8 @@ describe.each(testStores())('two tablets and the centre on $name', (ts) => {
 		await t.sync();
 		expect(t.engine.status).toMatchObject({ pending: 0, rejected: 0, lastError: null });
 		expect(await centreIds(store, 'children')).toEqual([cid]);
+		// The child held back in the first pass kept the outbox's floor below it until it went.
+		expect(await t.db.outbox.count()).toBe(0);
 		t.close();
 	});
 

@@ -551,15 +551,17 @@ export class SyncEngine {
 	async #pushAll(device: DeviceCredentials, outcome: PushOutcome, final: boolean): Promise<void> {
 		outcome.deferred = 0;
 		outcome.applied = 0;
-		let batch = await this.#nextBatch(0);
+		// Read from the floor: below it, nothing waits (#ackBatch).
+		const floor = (await this.db.getMeta<number>(META.outboxFloor)) ?? 0;
+		let batch = await this.#nextBatch(floor - 1);
 		// An urgent consultation goes before any backlog, so the centre has it first. Looked for only
 		// when something waits at all: just after a backlog was drained, every read of the outbox's
 		// indexes walks past the deleted entries, and an up-to-date sync should pay for one such read.
 		const urgent = batch.length > 0 ? await this.#urgentBatch() : [];
 		if (urgent.length > 0) {
 			// The screen's count stands for what waits: the urgent ones jump the queue before it is read again.
-			await this.#settle(urgent, await this.#postBatch(device, urgent, Math.max(this.#status.pending, urgent.length)), outcome, final);
-			batch = await this.#nextBatch(0);
+			await this.#settle(urgent, await this.#postBatch(device, urgent, Math.max(this.#status.pending, urgent.length)), outcome, final, false);
+			batch = await this.#nextBatch(floor - 1);
 		}
 		// Only a backlog of more than one batch is counted, for the progress bar.
 		const total = batch.length >= this.#opts.batchSize ? await this.db.outbox.where('state').equals('pending').count() : batch.length;
@@ -572,6 +574,9 @@ export class SyncEngine {
 		// and if an acknowledgement fails after later pushes went out, those entries are simply
 		// pushed again, which the centre answers as duplicates.
 		let acking: Promise<void> = Promise.resolve();
+		// The batches, read one after another from the floor, hold every pending entry up to the last
+		// one's seq: while each was settled with nothing left pending, the floor may move past it.
+		let contiguous = true;
 		try {
 			while (batch.length > 0) {
 				const next = this.#nextBatch(batch[batch.length - 1]!.seq!);
@@ -583,7 +588,10 @@ export class SyncEngine {
 					await next.catch(() => []);
 				}
 				await acking;
-				acking = this.#settle(batch, answer, outcome, final);
+				const deferredBefore = outcome.deferred;
+				acking = this.#settle(batch, answer, outcome, final, contiguous).then(() => {
+					if (outcome.deferred > deferredBefore) contiguous = false;
+				});
 				done += batch.length;
 				if (showProgress) this.#set({ progress: { done: Math.min(done, total), total } });
 				batch = await next;
@@ -595,11 +603,17 @@ export class SyncEngine {
 	}
 
 	/** Record the centre's answer to a batch: the outbox settled, the outcome counted. */
-	#settle(batch: OutboxEntry[], answer: { results: PushResult[]; serverTime: number | null }, outcome: PushOutcome, final: boolean): Promise<void> {
+	#settle(
+		batch: OutboxEntry[],
+		answer: { results: PushResult[]; serverTime: number | null },
+		outcome: PushOutcome,
+		final: boolean,
+		fromFloor: boolean
+	): Promise<void> {
 		if (answer.results.some((r) => r.status === 'rejected' && r.error?.code === 'clock_ahead')) {
 			outcome.clockAhead = answer.serverTime ?? this.#opts.now();
 		}
-		return this.#ackBatch(batch, answer.results, final).then(({ rejected, deferred }) => {
+		return this.#ackBatch(batch, answer.results, final, fromFloor).then(({ rejected, deferred }) => {
 			if (rejected > 0) outcome.rejectedSome = true;
 			outcome.deferred += deferred;
 			outcome.applied += answer.results.filter((r) => r.status === 'applied').length;
@@ -639,8 +653,13 @@ export class SyncEngine {
 	/**
 	 * Settle a pushed batch in the outbox: acknowledged entries go, rejected ones stay marked, and
 	 * before the final pass those refused for a reason in RETRY_IN_CYCLE stay pending for another.
+	 * `fromFloor`: every pending entry up to the batch's last seq is in this batch or was settled
+	 * before it; then, with none of it left pending, nothing waits below the next seq, which becomes
+	 * the floor (META.outboxFloor). It never moves past a pending entry: a new entry's seq is above
+	 * every seq ever given (IndexedDB's key generator never goes back), and a rejected entry never
+	 * becomes pending again.
 	 */
-	async #ackBatch(batch: OutboxEntry[], results: PushResult[], final: boolean): Promise<{ rejected: number; deferred: number }> {
+	async #ackBatch(batch: OutboxEntry[], results: PushResult[], final: boolean, fromFloor: boolean): Promise<{ rejected: number; deferred: number }> {
 		const first = batch[0]!.seq!;
 		const last = batch[batch.length - 1]!.seq!;
 		const retry = (r: PushResult) => !final && r.status === 'rejected' && RETRY_IN_CYCLE.has(r.error?.code ?? '');
@@ -658,7 +677,9 @@ export class SyncEngine {
 			else await this.db.outbox.bulkDelete(acked);
 			if (consultations) await this.#dropDeliveredText(batch.filter((e, i) => e.table === 'consultations' && results[i]!.status !== 'rejected'));
 			await this.db.setMeta(META.hasPushed, true);
-			return { rejected: rejected.length, deferred: results.filter(retry).length };
+			const deferred = results.filter(retry).length;
+			if (fromFloor && deferred === 0 && last + 1 > ((await this.db.getMeta<number>(META.outboxFloor)) ?? 0)) await this.db.setMeta(META.outboxFloor, last + 1);
+			return { rejected: rejected.length, deferred };
 		});
 	}
 
