@@ -274,7 +274,10 @@ export class SyncEngine {
 
 	async #cycle(): Promise<void> {
 		const startedAt = this.#opts.now();
-		const device = await this.db.getMeta<DeviceCredentials>(META.device);
+		// What the cycle starts from, in one read (an up-to-date sync is a handful of small reads):
+		// the credentials, and the outbox's floor for the first pass (#pushAll).
+		const [deviceRow, floorRow] = await this.db.meta.bulkGet([META.device, META.outboxFloor]);
+		const device = deviceRow?.value as DeviceCredentials | undefined;
 		if (!device) {
 			this.#set({ state: 'not_enrolled' });
 			return;
@@ -296,7 +299,7 @@ export class SyncEngine {
 			// Push everything; then, while some changes were held back for another try (RETRY_IN_CYCLE) and
 			// the last pass got somewhere, push those again; a pass that got nowhere is the last.
 			for (let pass = 1; ; pass++) {
-				await this.#pushAll(device, outcome, false);
+				await this.#pushAll(device, outcome, false, pass === 1 ? ((floorRow?.value as number | undefined) ?? 0) : undefined);
 				let progress = outcome.applied > 0;
 				if (outcome.clockAhead !== null) {
 					// The centre refused stamps from a clock running ahead of its own: correct the clock,
@@ -548,11 +551,12 @@ export class SyncEngine {
 		});
 	}
 
-	async #pushAll(device: DeviceCredentials, outcome: PushOutcome, final: boolean): Promise<void> {
+	/** `floorRead`: the outbox's floor as the caller just read it; read here when not given. */
+	async #pushAll(device: DeviceCredentials, outcome: PushOutcome, final: boolean, floorRead?: number): Promise<void> {
 		outcome.deferred = 0;
 		outcome.applied = 0;
 		// Read from the floor: below it, nothing waits (#ackBatch).
-		const floor = (await this.db.getMeta<number>(META.outboxFloor)) ?? 0;
+		const floor = floorRead ?? (await this.db.getMeta<number>(META.outboxFloor)) ?? 0;
 		let batch = await this.#nextBatch(floor - 1);
 		// An urgent consultation goes before any backlog, so the centre has it first. Looked for only
 		// when something waits at all: just after a backlog was drained, every read of the outbox's
@@ -721,8 +725,9 @@ export class SyncEngine {
 	 * stay stored and the next sync asks from the last of them; at most the page in flight is lost.
 	 */
 	async #pullAll(device: DeviceCredentials, pending: number): Promise<void> {
-		if ((await this.db.getMeta<number>(META.pullEpoch)) !== PULL_EPOCH) await this.#startEpoch(device);
-		let since = (await this.db.getMeta<string>(META.cursor)) ?? '0';
+		const [epoch, cursor] = await this.db.meta.bulkGet([META.pullEpoch, META.cursor]);
+		if (epoch?.value !== PULL_EPOCH) await this.#startEpoch(device);
+		let since = (epoch?.value === PULL_EPOCH ? (cursor?.value as string | undefined) : await this.db.getMeta<string>(META.cursor)) ?? '0';
 		let next: Promise<PullResponse> | null = this.#pullPage(device, since, pending);
 		while (next) {
 			const page: PullResponse = await next;
