@@ -34,8 +34,7 @@ describe('sites and sessions at the centre, down to a tablet', () => {
 		centre.on('dialog', (d) => void d.accept());
 	});
 	afterAll(async () => {
-		await browser?.close();
-		await server?.stop();
+		await Promise.all([browser?.close(), server?.stop()]);
 		await place?.dispose();
 	});
 

@@ -43,8 +43,7 @@ describe('staff management at the centre, and what a tablet makes of it', () => 
 		tablet = await tabletContext.newPage();
 	});
 	afterAll(async () => {
-		await browser?.close();
-		await server?.stop();
+		await Promise.all([browser?.close(), server?.stop()]);
 		await place?.dispose();
 	});
 

@@ -17,14 +17,13 @@ describe('towns and retention at the centre in the browser', () => {
 
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'demo' });
-		server = await startServer({ dataDir: place.dataDir });
-		browser = await launch();
+		// The server's start and Chromium's launch do not wait for each other.
+		[server, browser] = await Promise.all([startServer({ dataDir: place.dataDir }), launch()]);
 		page = await (await newContext(browser)).newPage();
 		await signInAtCentre(page, server, { login: 'admin', password: 'hiroba-admin-1' });
 	});
 	afterAll(async () => {
-		await browser?.close();
-		await server?.stop();
+		await Promise.all([browser?.close(), server?.stop()]);
 		await place?.dispose();
 	});
 

@@ -15,12 +15,11 @@ describe('centre and tablet enrollment in the browser', () => {
 
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'demo' });
-		server = await startServer({ dataDir: place.dataDir });
-		browser = await launch();
+		// The server's start and Chromium's launch do not wait for each other.
+		[server, browser] = await Promise.all([startServer({ dataDir: place.dataDir }), launch()]);
 	});
 	afterAll(async () => {
-		await browser?.close();
-		await server?.stop();
+		await Promise.all([browser?.close(), server?.stop()]);
 		await place?.dispose();
 	});
 

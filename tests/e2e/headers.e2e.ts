@@ -17,12 +17,11 @@ describe('the faces under the security headers', () => {
 
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'migrated' });
-		server = await startServer({ dataDir: place.dataDir, env: { HIROBA_NO_DEMO: '1' } });
-		browser = await launch();
+		// The server's start and Chromium's launch do not wait for each other.
+		[server, browser] = await Promise.all([startServer({ dataDir: place.dataDir, env: { HIROBA_NO_DEMO: '1' } }), launch()]);
 	});
 	afterAll(async () => {
-		await browser?.close();
-		await server?.stop();
+		await Promise.all([browser?.close(), server?.stop()]);
 		await place?.dispose();
 	});
 
