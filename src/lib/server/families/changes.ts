@@ -237,8 +237,9 @@ export interface MergeOutcome {
  * Merge a family registered twice, in one transaction: the duplicate's visits name the kept family
  * (each keeps the card it was made with), its children move or become the kept child born the same
  * month, its consultations name the kept family (their notes unchanged), it is deleted (a
- * tombstone, so tablets drop it) and its card retired, leading to the kept family; old cards that led to it lead there too. The kept family is then held wherever the
- * duplicate was, so it reaches those sites' tablets. The report facts follow by their triggers.
+ * tombstone, so tablets drop it) and its card retired, leading to the kept family; old cards that
+ * led to it lead there too. The kept family is then held wherever the duplicate was, so it reaches
+ * those sites' tablets. The report facts follow by their triggers.
  */
 export async function mergeHouseholds(
 	store: Store,
