@@ -41,6 +41,9 @@ export default defineConfig({
 		// instead of 287 s (each test file's start is cheaper; every file still runs isolated).
 		pool: 'threads',
 		setupFiles: ['tests/setup-keys.ts'],
+		// The long files start first, on a fresh machine too (tests/sequencer.ts); loaded only under
+		// vitest, so that the build does not load vitest.
+		sequence: process.env.VITEST ? { sequencer: (await import('./tests/sequencer')).default } : {},
 		// Data-folder templates made once per run (tests/templates.ts).
 		globalSetup: ['tests/global-setup.ts'],
 		projects: [
