@@ -72,6 +72,12 @@ export async function childRows(tx: Queryable, where: { ids?: string[]; househol
 	return r.rows;
 }
 
+/** The children `named` and those of the `targets` families, by id; and each target family's own. */
+async function childrenAround(tx: Queryable, named: string[], targets: string[]) {
+	const kids = await childRows(tx, { ids: named, householdIds: [...new Set(targets)] });
+	return { known: new Map(kids.map((c) => [c.id, c])), childrenOf: (target: string) => kids.filter((c) => c.householdId === target) };
+}
+
 /**
  * The children a visit names, as children of `target`: a child of `target` stays; another (a
  * duplicate's child merged into one of `target`'s) becomes the child `childMap` says or, failing
@@ -123,12 +129,13 @@ export async function resolveRetiredVisits(tx: Queryable, visitIds: string[], no
 		[visitIds]
 	);
 	if (r.rows.length === 0) return 0;
-	const targets = [...new Set(r.rows.map((row) => row.target))];
-	const named = r.rows.flatMap((row) => row.data.childIds);
-	const kids = await childRows(tx, { ids: named, householdIds: targets });
-	const known = new Map(kids.map((c) => [c.id, c]));
+	const { known, childrenOf } = await childrenAround(
+		tx,
+		r.rows.flatMap((row) => row.data.childIds),
+		r.rows.map((row) => row.target)
+	);
 	const records = r.rows.map((row) => {
-		const theirs = kids.filter((c) => c.householdId === row.target);
+		const theirs = childrenOf(row.target);
 		const childIds =
 			row.data.householdId === null
 				? childrenComing(
@@ -168,12 +175,13 @@ export async function resolveMergedConsultations(tx: Queryable, ids: string[], n
 		[ids]
 	);
 	if (r.rows.length === 0) return 0;
-	const targets = [...new Set(r.rows.map((row) => row.target))];
-	const named = r.rows.flatMap((row) => (row.data.childId ? [row.data.childId] : []));
-	const kids = await childRows(tx, { ids: named, householdIds: targets });
-	const known = new Map(kids.map((c) => [c.id, c]));
+	const { known, childrenOf } = await childrenAround(
+		tx,
+		r.rows.flatMap((row) => (row.data.childId ? [row.data.childId] : [])),
+		r.rows.map((row) => row.target)
+	);
 	const records = r.rows.map((row) => {
-		const theirs = kids.filter((c) => c.householdId === row.target);
+		const theirs = childrenOf(row.target);
 		const childId = row.data.childId === null ? null : (childIdsFor([row.data.childId], row.target, known, theirs, childMap)[0] ?? null);
 		return { id: row.id, data: { ...row.data, householdId: row.target, childId, sealed: null } };
 	});
