@@ -7,9 +7,15 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Locator, type Page, type Response } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../bench/lib/browser.js';
+import { startServer, type RunningServer } from '../server-process';
 
 export async function launch(extraArgs: string[] = [], opts: LaunchOptions = {}): Promise<Browser> {
 	return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs], ...opts });
+}
+
+/** A server and a Chromium for a journey, started side by side: neither waits for the other. */
+export function serverAndBrowser(opts: Parameters<typeof startServer>[0]): Promise<[RunningServer, Browser]> {
+	return Promise.all([startServer(opts), launch()]);
 }
 
 /** A context like a tablet's or a desktop's; CSP is bypassed only so that axe can be injected. */

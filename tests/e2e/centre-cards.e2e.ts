@@ -11,8 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardQrPayload, parseCardInput } from '../../src/lib/domain/card-code';
 import { CARDS_PER_SHEET, SHEET } from '../../src/lib/domain/card-sheet';
-import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext, signInAtCentre } from './browser';
+import { makePlace, type Place, type RunningServer } from '../server-process';
+import { expectAccessible, newContext, serverAndBrowser, signInAtCentre } from './browser';
 
 /** The pages of a PDF and each one's size in points (Chromium writes one page object per page). */
 function pdfPages(pdf: Buffer): Array<{ width: number; height: number }> {
@@ -50,8 +50,7 @@ describe('family cards printed from the centre', () => {
 
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'demo' });
-		// The server's start and Chromium's launch do not wait for each other.
-		[server, browser] = await Promise.all([startServer({ dataDir: place.dataDir }), launch()]);
+		[server, browser] = await serverAndBrowser({ dataDir: place.dataDir });
 	});
 	afterAll(async () => {
 		await Promise.all([browser?.close(), server?.stop()]);

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext, signInAtCentre } from './browser';
+import { makePlace, type Place, type RunningServer } from '../server-process';
+import { expectAccessible, newContext, serverAndBrowser, signInAtCentre } from './browser';
 
 describe('towns and retention at the centre in the browser', () => {
 	let place: Place;
@@ -17,8 +17,7 @@ describe('towns and retention at the centre in the browser', () => {
 
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'demo' });
-		// The server's start and Chromium's launch do not wait for each other.
-		[server, browser] = await Promise.all([startServer({ dataDir: place.dataDir }), launch()]);
+		[server, browser] = await serverAndBrowser({ dataDir: place.dataDir });
 		page = await (await newContext(browser)).newPage();
 		await signInAtCentre(page, server, { login: 'admin', password: 'hiroba-admin-1' });
 	});

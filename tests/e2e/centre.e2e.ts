@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { DEMO_COORDINATOR, expectAccessible, launch, newContext, signInAtCentre } from './browser';
+import { makePlace, type Place, type RunningServer } from '../server-process';
+import { DEMO_COORDINATOR, expectAccessible, newContext, serverAndBrowser, signInAtCentre } from './browser';
 
 describe('centre and tablet enrollment in the browser', () => {
 	let place: Place;
@@ -15,8 +15,7 @@ describe('centre and tablet enrollment in the browser', () => {
 
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'demo' });
-		// The server's start and Chromium's launch do not wait for each other.
-		[server, browser] = await Promise.all([startServer({ dataDir: place.dataDir }), launch()]);
+		[server, browser] = await serverAndBrowser({ dataDir: place.dataDir });
 	});
 	afterAll(async () => {
 		await Promise.all([browser?.close(), server?.stop()]);

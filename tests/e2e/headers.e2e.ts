@@ -7,8 +7,8 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { launch } from './browser';
+import { makePlace, type Place, type RunningServer } from '../server-process';
+import { serverAndBrowser } from './browser';
 
 describe('the faces under the security headers', () => {
 	let place: Place;
@@ -17,8 +17,7 @@ describe('the faces under the security headers', () => {
 
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'migrated' });
-		// The server's start and Chromium's launch do not wait for each other.
-		[server, browser] = await Promise.all([startServer({ dataDir: place.dataDir, env: { HIROBA_NO_DEMO: '1' } }), launch()]);
+		[server, browser] = await serverAndBrowser({ dataDir: place.dataDir, env: { HIROBA_NO_DEMO: '1' } });
 	});
 	afterAll(async () => {
 		await Promise.all([browser?.close(), server?.stop()]);

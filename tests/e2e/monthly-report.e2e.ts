@@ -8,8 +8,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths, formatYearMonthEraJa, tokyoDate } from '../../src/lib/domain/dates';
-import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext, signInAtCentre } from './browser';
+import { makePlace, type Place, type RunningServer } from '../server-process';
+import { expectAccessible, newContext, serverAndBrowser, signInAtCentre } from './browser';
 
 /** A4 landscape less the report's @page margins (10 mm each side), in CSS pixels (96 to the inch). */
 const PRINTABLE_WIDTH_PX = Math.floor(((297 - 2 * 10) / 25.4) * 96);
@@ -35,8 +35,7 @@ describe('the monthly report in the browser', () => {
 
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'demo' });
-		// The server's start and Chromium's launch do not wait for each other.
-		[server, browser] = await Promise.all([startServer({ dataDir: place.dataDir }), launch()]);
+		[server, browser] = await serverAndBrowser({ dataDir: place.dataDir });
 	});
 	afterAll(async () => {
 		await Promise.all([browser?.close(), server?.stop()]);

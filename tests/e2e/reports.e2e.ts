@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fiscalYear, formatFiscalYearJa, tokyoDate } from '../../src/lib/domain/dates';
 import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
-import { expectAccessible, launch, newContext, signInAtCentre } from './browser';
+import { expectAccessible, newContext, serverAndBrowser, signInAtCentre } from './browser';
 
 /** The level table's cells by header, one object a body row. */
 async function levelRows(page: Page): Promise<Array<Record<string, string>>> {
@@ -33,8 +33,7 @@ describe('the attendance report in the browser', () => {
 
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'demo' });
-		// The server's start and Chromium's launch do not wait for each other.
-		[server, browser] = await Promise.all([startServer({ dataDir: place.dataDir }), launch()]);
+		[server, browser] = await serverAndBrowser({ dataDir: place.dataDir });
 	});
 	afterAll(async () => {
 		await Promise.all([browser?.close(), server?.stop()]);
