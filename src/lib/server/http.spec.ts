@@ -125,3 +125,40 @@ describe('gzip for clients that accept it', () => {
 		expect(JSON.parse(text).changes).toHaveLength(1);
 	});
 });
+
+describe('readJson', () => {
+	/** A request whose body arrives in the given pieces of bytes. */
+	const streamed = (pieces: Uint8Array[]) =>
+		new Request('http://centre.test/api/v1/sync/push', {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: new ReadableStream({
+				start(c) {
+					for (const p of pieces) c.enqueue(p);
+					c.close();
+				}
+			}),
+			duplex: 'half'
+		} as RequestInit);
+	const bytes = (s: string) => new TextEncoder().encode(s);
+
+	it('reads UTF-8 whose characters are split between the pieces of the body', async () => {
+		const whole = bytes(JSON.stringify({ name: '佐藤ゆい🌸' }));
+		// Cut inside every multi-byte character: each piece ends mid-character.
+		const pieces = Array.from({ length: whole.length }, (_, i) => whole.slice(i, i + 1));
+		expect(await readJson(streamed(pieces), 4096)).toEqual({ name: '佐藤ゆい🌸' });
+	});
+
+	it('leaves out a byte-order mark before the JSON', async () => {
+		expect(await readJson(streamed([Uint8Array.of(0xef, 0xbb, 0xbf), bytes('{"a":1}')]), 4096)).toEqual({ a: 1 });
+	});
+
+	it('reads bytes that are not UTF-8 as U+FFFD, as a browser would', async () => {
+		expect(await readJson(streamed([bytes('{"a":"x'), Uint8Array.of(0xff), bytes('y"}')]), 4096)).toEqual({ a: 'x\ufffdy' });
+	});
+
+	it('refuses a body that is not JSON, and one over the limit, with their codes', async () => {
+		await expect(readJson(streamed([bytes('{"a":')]), 4096)).rejects.toMatchObject({ code: 'malformed_json' });
+		await expect(readJson(streamed([bytes(JSON.stringify({ a: 'x'.repeat(100) }))]), 64)).rejects.toMatchObject({ code: 'payload_too_large' });
+	});
+});

@@ -110,7 +110,10 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
 		}
 		chunks.push(value);
 	}
-	const text = new TextDecoder().decode(Buffer.concat(chunks));
+	// Node's own UTF-8 decoding (several times faster than TextDecoder on a push's few hundred
+	// kilobytes), with a byte-order mark left out as TextDecoder would.
+	const decoded = Buffer.concat(chunks).toString('utf8');
+	const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
 	try {
 		return JSON.parse(text);
 	} catch {

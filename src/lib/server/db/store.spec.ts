@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from './migrate';
-import { openStore, type Store } from './store';
+import { jsonbParam, openStore, type Store } from './store';
+import { openForSuite, testStores } from '../../../../tests/stores';
 
 /** Every folder and file under `dir` (not following links) with its permission bits. */
 function modes(dir: string): Array<{ path: string; kind: 'dir' | 'file' | 'other'; mode: number }> {
@@ -59,5 +60,27 @@ describe('the embedded store on disk', () => {
 		await store.close();
 		store = null;
 		expect(wrong(modes(dataDir))).toEqual([]);
+	});
+});
+
+describe.each(testStores())('a jsonb parameter in binary (jsonbParam) on $name', (ts) => {
+	let store: Store;
+	openForSuite(ts, (s) => (store = s));
+
+	it('arrives as the same JSON as text would, characters outside ASCII included', async () => {
+		const value = [
+			{ id: 1, name: '佐藤ゆい🌸', note: 'a "quoted" \\ back\nslash', none: null, n: 1.5 },
+			{ id: 2, name: 'Nguyễn Thị', list: [true, false] }
+		];
+		const r = await store.query<{ same: boolean; name: string }>(`select $1::jsonb = $2::jsonb as same, $1::jsonb -> 0 ->> 'name' as name`, [
+			jsonbParam(value),
+			JSON.stringify(value)
+		]);
+		expect(r.rows).toEqual([{ same: true, name: '佐藤ゆい🌸' }]);
+	});
+
+	it('leaves jsonb given as text, as before, to the driver', async () => {
+		const r = await store.query<{ v: unknown }>(`select $1::jsonb as v`, [JSON.stringify({ a: 'ü' })]);
+		expect(r.rows[0]?.v).toEqual({ a: 'ü' });
 	});
 });

@@ -7,7 +7,7 @@
 import { hlcAfter } from '$lib/domain/hlc';
 import { uuidv7 } from '$lib/domain/ids';
 import { TABLE_SCHEMAS, SYNC_TABLES, type SyncTable, type TableData } from '$lib/sync/protocol';
-import type { Queryable } from '../db/store';
+import { jsonbParam, type Queryable } from '../db/store';
 import { keepRevisions, noteConsultationWrites } from '../consultations/cases';
 import { noteHouseholdWrites, noteVisitWrites } from './holdings';
 
@@ -70,7 +70,7 @@ export async function upsertRows(
 		   origin_device = excluded.origin_device, updated_at = excluded.updated_at
 		 where ${t}.hlc < excluded.hlc
 		 returning id::text`,
-		[JSON.stringify(rows.map((row, ord) => ({ ...row, ord }))), originDevice]
+		[jsonbParam(rows.map((row, ord) => ({ ...row, ord }))), originDevice]
 	);
 	const written = new Set(r.rows.map((x) => x.id));
 	if ((table === 'households' || table === 'visits') && opts.noteSightings !== false) {
