@@ -25,7 +25,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { createServer } from 'vite';
 import { launchPersistentChromium, releaseAll } from './lib/browser.js';
 import { checkSymbol } from './lib/cards.js';
-import { startPages } from './lib/pages.js';
+import { openOn, startPages } from './lib/pages.js';
 import { startServer } from './lib/server.js';
 import { round } from './lib/stats.js';
 import { generateWard } from './lib/ward.js';
@@ -95,7 +95,7 @@ export async function run(ctx) {
 		ctx.log('the centre alone: the same pull from Node, unthrottled…');
 		const direct = await directPull(server, ward.site.id);
 
-		const pages = await startPages({ apiTarget: server.url, prebundle: ['dexie'] });
+		const pages = await startPages({ prebundle: ['dexie'] });
 		cleanup.push(() => pages.close());
 		const profile = mkdtempSync(join(tmpdir(), 'hiroba-bench-chromium-'));
 		cleanup.push(() => rmSync(profile, { recursive: true, force: true }));
@@ -105,9 +105,9 @@ export async function run(ctx) {
 		/** @type {string[]} */
 		const pageErrors = [];
 		page.on('pageerror', (e) => pageErrors.push(e.message));
-		// (The page server has no favicon: Chromium logs its 404.)
+		// (A favicon Chromium asks for and does not find: it logs the 404.)
 		page.on('console', (m) => m.type() === 'error' && !/status of 404/.test(m.text()) && pageErrors.push(m.text()));
-		await page.goto(`${pages.url}/firstpull.html`);
+		await openOn(page, pages, server.url, 'firstpull.html');
 		await page.waitForFunction(() => 'firstPullBench' in window, null, { timeout: 60_000 });
 		const cdp = await page.context().newCDPSession(page);
 		const net = networkLog(cdp);
@@ -181,10 +181,10 @@ export async function run(ctx) {
 				`The tablet enrolls at the site with the largest share, ${ward.site.name}: ${fmt(ward.site.households)} households and ${fmt(ward.site.children)} children.`,
 			'',
 			`**The tablet.** A page of the bench Vite server (bench/pages/firstpull.ts) in headless Chromium with a real profile folder (IndexedDB on disk), running the app’s own \`enrollTablet\` and \`SyncEngine\` (default page size ${first.pullLimit}), ` +
-				`reaching the centre through the page server’s same-origin \`/api\` proxy. Its network is throttled by CDP \`Network.emulateNetworkConditions\` (the proxy and the server behind it are on loopback, unthrottled); ` +
+				`opened on the centre’s own origin as a tablet’s page is, so its requests go from Chromium straight to the server (the page’s own files, and only those, are handed to Chromium by the driver through CDP’s Fetch domain). Its network is throttled by CDP \`Network.emulateNetworkConditions\` (the server is on loopback, unthrottled otherwise); ` +
 				`CPU throttling by \`Emulation.setCPUThrottlingRate\`. Each run is a new device with its own enrollment code and its own database. ` +
 				`Requests are timed from CDP’s network events; bytes “on the wire” are CDP’s \`encodedDataLength\` (what crossed the throttled link: the body as sent, compressed or not, and the headers), “JSON” is the body after decoding. ` +
-				`Server, proxy, Chromium and the Node driver share the machine’s ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}); 1-minute load average: ${loads.join(', ')}.`,
+				`Server, Chromium and the Node driver share the machine’s ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}); 1-minute load average: ${loads.join(', ')}.`,
 			'',
 			`**Ready to check in** is the end of the first \`syncNow()\` after enrolling: its pull has brought every page (\`more: false\`), so the tablet holds all it will hold of its families, its sessions (today’s among them), its roster and the reference lists. ` +
 				`The kiosk could accept a scan earlier (a card not yet on the tablet checks in offline and is resolved after sync), but the families it would greet by name arrive only with the last page: rows come in sequence order, not by family. ` +

@@ -23,7 +23,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchPersistentChromium, releaseAll } from './lib/browser.js';
-import { startPages } from './lib/pages.js';
+import { openOn, startPages } from './lib/pages.js';
 import { postgresAnswers } from './lib/postgres.js';
 import { startServer } from './lib/server.js';
 import { median, percentile, round } from './lib/stats.js';
@@ -101,16 +101,10 @@ export async function run(ctx) {
 		}
 
 		const pages = await startPages({
-			apiTarget: server.url,
 			// Dexie's ES entry wraps its UMD build, and pouchdb-browser imports CommonJS helpers and
 			// Node's `events` (shimmed): both need Vite's pre-bundling.
 			prebundle: ['dexie', ...(pouchServer ? ['pouchdb-browser'] : [])],
-			...(pouchServer
-				? {
-						proxy: { '/pouch': { target: pouchServer.url, changeOrigin: true, rewrite: (/** @type {string} */ p) => p.replace(/^\/pouch/, '') } },
-						alias: { events: join(HERE, 'pages', 'events-shim.ts') }
-					}
-				: {})
+			...(pouchServer ? { alias: { events: join(HERE, 'pages', 'events-shim.ts') } } : {})
 		});
 		cleanup.push(() => pages.close());
 
@@ -118,21 +112,29 @@ export async function run(ctx) {
 		cleanup.push(() => rmSync(profile, { recursive: true, force: true }));
 		const browser = await launchPersistentChromium(profile);
 		cleanup.push(() => browser.close());
-		const page = browser.pages()[0] ?? (await browser.newPage());
 		/** @type {string[]} */
 		const pageErrors = [];
-		page.on('pageerror', (e) => pageErrors.push(e.message));
-		// (PouchDB's first look for a replication checkpoint is an expected 404, which Chromium logs.)
-		page.on('console', (m) => m.type() === 'error' && !/status of 404/.test(m.text()) && pageErrors.push(m.text()));
-		await page.goto(`${pages.url}/sync.html`);
-		await page.waitForFunction(() => 'syncBench' in window, null, { timeout: 60_000 });
 		/**
-		 * @param {string} fn
-		 * @param {unknown} arg
-		 * @returns {Promise<any>}
+		 * The bench page opened on `origin` (the centre's, or pouchdb-server's); a function calling
+		 * into its `window.syncBench`.
+		 * @param {import('playwright-core').Page} page
+		 * @param {string} origin
 		 */
-		const call = (fn, arg) =>
-			page.evaluate(([f, a]) => /** @type {any} */ (window).syncBench[/** @type {string} */ (f)](a), /** @type {[string, any]} */ ([fn, arg]));
+		const benchPage = async (page, origin) => {
+			page.on('pageerror', (e) => pageErrors.push(e.message));
+			// (PouchDB's first look for a replication checkpoint is an expected 404, which Chromium logs.)
+			page.on('console', (m) => m.type() === 'error' && !/status of 404/.test(m.text()) && pageErrors.push(m.text()));
+			await openOn(page, pages, origin, 'sync.html');
+			await page.waitForFunction(() => 'syncBench' in window, null, { timeout: 60_000 });
+			/**
+			 * @param {string} fn
+			 * @param {unknown} arg
+			 * @returns {Promise<any>}
+			 */
+			return (fn, arg) =>
+				page.evaluate(([f, a]) => /** @type {any} */ (window).syncBench[/** @type {string} */ (f)](a), /** @type {[string, any]} */ ([fn, arg]));
+		};
+		const call = await benchPage(browser.pages()[0] ?? (await browser.newPage()), server.url);
 
 		ctx.log('tablet: enroll and first pull…');
 		const dbName = `hiroba-bench-${Date.now()}`;
@@ -146,9 +148,15 @@ export async function run(ctx) {
 
 		ctx.log('tablet: timed engine.syncNow() (push everything, then pull)…');
 		loads.push(`before push ${load()}`);
-		const cpuBeforePush = serverCpuMs();
+		const cpuBeforePush = { server: serverCpuMs(), chromium: chromiumCpuMs(), machine: machineCpuMs() };
 		const pushed = await call('push', null);
-		const cpuPush = cpuBeforePush === null ? null : /** @type {number} */ (serverCpuMs()) - cpuBeforePush;
+		const cpuAfterPush = { server: serverCpuMs(), chromium: chromiumCpuMs(), machine: machineCpuMs() };
+		const cpuPush = cpuBeforePush.server === null ? null : /** @type {number} */ (cpuAfterPush.server) - cpuBeforePush.server;
+		const chromiumPush = cpuBeforePush.chromium === null ? null : /** @type {number} */ (cpuAfterPush.chromium) - cpuBeforePush.chromium;
+		const machinePush =
+			cpuBeforePush.machine === null || cpuAfterPush.machine === null
+				? null
+				: { busy: cpuAfterPush.machine.busy - cpuBeforePush.machine.busy, all: cpuAfterPush.machine.all - cpuBeforePush.machine.all };
 		if (pushed.pending !== 0) throw new Error(`outbox still holds ${pushed.pending} changes after the sync`);
 		if (pushed.failed.length) throw new Error(`requests failed: ${pushed.failed.join(', ')}`);
 		const pushRate = RECORDS / (pushed.ms / 1000);
@@ -184,7 +192,9 @@ export async function run(ctx) {
 			ctx.log(`PouchDB: loading ${fmt(RECORDS)} documents, then one-shot replications (batch_size ${ourBatch}, then PouchDB’s default)…`);
 			loads.push(`before PouchDB ${load()}`);
 			try {
-				pouch = await call('pouch', { batchSizes: [ourBatch, null], chunk: WRITE_CHUNK, dbName: `${dbName}-pouch` });
+				const docs = await call('visitDocs', null);
+				const callPouch = await benchPage(await browser.newPage(), pouchServer.url);
+				pouch = await callPouch('pouch', { docs, batchSizes: [ourBatch, null], chunk: WRITE_CHUNK, dbName: `${dbName}-pouch` });
 				for (const r of pouch.runs) {
 					if (!r.ok || r.docsWritten !== RECORDS || r.remoteCount !== RECORDS || r.failed.length)
 						throw new Error(`PouchDB replication (batch_size ${r.batchSize ?? 'default'}) incomplete: ${JSON.stringify({ ...r, kinds: undefined })}`);
@@ -238,11 +248,11 @@ export async function run(ctx) {
 		}
 		if (pageErrors.length) ctx.log(`page errors: ${pageErrors.join(' | ')}`);
 
-		ctx.log(`the centre alone: ${fmt(RECORDS)} records from Node, no browser or proxy…`);
+		ctx.log(`the centre alone: ${fmt(RECORDS)} records from Node, no browser…`);
 		const direct = await directPush(server, setup, ourBatch);
 		const directRate = RECORDS / (direct.total / 1000);
 		budgets.push({
-			name: '… the centre alone: the same pushes from Node, no proxy',
+			name: '… the centre alone: the same pushes from Node, no browser',
 			value: Math.round(directRate),
 			unit: 'records/s',
 			budget: 'information',
@@ -324,12 +334,12 @@ export async function run(ctx) {
 		md.push(
 			'**Set-up.** The built server (`scripts/start.js`, adapter-node, `NODE_ENV=production`) on a fresh PGlite folder with the demo data; ' +
 				'the tablet is a page of the bench Vite server (bench/pages/sync.ts) that imports the app’s own `HirobaDB`, `saveRecords`, `enrollTablet` and `SyncEngine`, ' +
-				'in headless Chromium with a real profile folder (so IndexedDB is on disk, not the in-memory store of an off-the-record context), talking to the centre through the page server’s same-origin `/api` proxy. ' +
+				'in headless Chromium with a real profile folder (so IndexedDB is on disk, not the in-memory store of an off-the-record context), opened on the centre’s own origin as a tablet’s page is, so its requests go from Chromium straight to the server (the page’s own files, and only those, are handed to Chromium by the driver through CDP’s Fetch domain, from a Vite server for bench pages). ' +
 				'The page wraps the engine’s `fetch` (each request timed from sending to the last byte of its answer) and adds a Dexie middleware to its database that records every IndexedDB transaction the engine opens ' +
 				'(mode, stores, the operations run in it, and its time from creation to `complete`); the tables below are built from those records. ' +
-				`Server, proxy, Chromium and the Node driver share the machine’s ${cpus().length} cores with other work; 1-minute load average: ${loads.join(', ')}.`,
+				`Server, Chromium and the Node driver share the machine’s ${cpus().length} cores with other work; 1-minute load average: ${loads.join(', ')}.`,
 			'',
-			...pushMarkdown({ setup, written, pushed, cpuPush, direct, directRate, ourBatch }),
+			...pushMarkdown({ setup, written, pushed, cpuPush, chromiumPush, machinePush, direct, directRate, ourBatch }),
 			'',
 			...upToDateMarkdown(upToDate),
 			'',
@@ -341,7 +351,7 @@ export async function run(ctx) {
 			'',
 			'**Where the time goes** (all from the figures above).',
 			'',
-			...whereTimeGoes({ pushed, pushRate, direct, upToDate, many, pg, same, ourBatch }),
+			...whereTimeGoes({ pushed, pushRate, direct, upToDate, many, pg, same, ourBatch, cpu: { server: cpuPush, chromium: chromiumPush } }),
 			...(pageErrors.length ? ['', `Errors in the page: ${pageErrors.slice(0, 5).join(' | ')}`] : [])
 		);
 		return { markdown: md.join('\n'), budgets };
@@ -356,9 +366,10 @@ export async function run(ctx) {
 const byTotal = (kinds) => [...kinds].sort((a, b) => sum(b.ms) - sum(a.ms));
 
 /**
- * @param {{ setup: any, written: any, pushed: any, cpuPush: number | null, direct: { each: number[], total: number }, directRate: number, ourBatch: number }} r
+ * @param {{ setup: any, written: any, pushed: any, cpuPush: number | null, chromiumPush: number | null, machinePush: { busy: number, all: number } | null,
+ *   direct: { each: number[], total: number }, directRate: number, ourBatch: number }} r
  */
-function pushMarkdown({ setup, written, pushed, cpuPush, direct, directRate, ourBatch }) {
+function pushMarkdown({ setup, written, pushed, cpuPush, chromiumPush, machinePush, direct, directRate, ourBatch }) {
 	/** @type {Account} */
 	const time = pushed.time;
 	const acks = time.kinds.filter((k) => /outbox\.delete/.test(k.kind));
@@ -380,6 +391,14 @@ function pushMarkdown({ setup, written, pushed, cpuPush, direct, directRate, our
 		`| neither | ${ms1(time.neither)} ms | ${pct(time.neither, pushed.ms)} |`,
 		`| *IndexedDB transactions open while a request was in flight (overlapping the rows above)* | ${ms1(time.idbDuringRequests)} ms | ${pct(time.idbDuringRequests, pushed.ms)} |`,
 		...(cpuPush === null ? [] : [`| *the server process’s CPU time during the sync (from /proc)* | ${ms1(cpuPush)} ms | ${pct(cpuPush, pushed.ms)} |`]),
+		...(chromiumPush === null
+			? []
+			: [`| *the tablet’s CPU time during the sync: every Chromium process (from /proc)* | ${ms1(chromiumPush)} ms | ${pct(chromiumPush, pushed.ms)} |`]),
+		...(machinePush === null
+			? []
+			: [
+					`| *the whole machine busy during the sync (all ${cpus().length} cores, every process, from /proc/stat)* | ${ms1(machinePush.busy)} ms of ${ms1(machinePush.all)} ms | ${pct(machinePush.busy, machinePush.all)} |`
+				]),
 		'',
 		`Between one push’s answer and the next push going out: median ${ms1(median(pushed.gaps))} ms, max ${ms1(Math.max(...pushed.gaps))} ms (${pushed.gaps.length} gaps, ${ms1(sum(pushed.gaps))} ms in all); ` +
 			`before the first push ${ms1(pushed.beforeFirst)} ms; from the last push’s answer to the pull ${pushed.lastPostToPull === null ? '—' : `${ms1(pushed.lastPostToPull)} ms`}. ` +
@@ -396,8 +415,8 @@ function pushMarkdown({ setup, written, pushed, cpuPush, direct, directRate, our
 				`${ms1(sum(ackMs))} ms in all, of which ${ms1(ackOutside)} ms with no request in flight.`
 			: 'No transaction in the sync deleted entries from the outbox.',
 		'',
-		`The centre alone, for comparison: the same ${direct.each.length} pushes of ${ourBatch} visits sent from Node straight to the server (no browser, no proxy; a second device at the same site) took ${ms1(direct.total)} ms ` +
-			`(median ${ms1(median(direct.each))} ms per push), ${fmt(directRate)} records/s, against ${ms1(pushed.postMs)} ms for the page’s POSTs, which went through Chromium and the page server’s proxy.`
+		`The centre alone, for comparison: the same ${direct.each.length} pushes of ${ourBatch} visits sent from Node straight to the server (no browser; a second device at the same site) took ${ms1(direct.total)} ms ` +
+			`(median ${ms1(median(direct.each))} ms per push), ${fmt(directRate)} records/s, against ${ms1(pushed.postMs)} ms for the page’s POSTs, which went through Chromium.`
 	];
 }
 
@@ -442,7 +461,7 @@ function pouchMarkdown(pouch, problem, pushRate, ourBatch) {
 		return [`**4. PouchDB.** Not measured: ${problem ?? 'unknown reason'}. The “≥ 5× PouchDB” budget is therefore marked missed, not assumed.`];
 	}
 	return [
-		`**4. PouchDB** (pouchdb-browser ${versionOf('pouchdb-browser')} with its IndexedDB adapter in the same Chromium profile; pouchdb-server ${versionOf('pouchdb-server')} \`--in-memory\` on 127.0.0.1, reached through the page server’s same-origin \`/pouch\` proxy just as the centre is through \`/api\`). ` +
+		`**4. PouchDB** (pouchdb-browser ${versionOf('pouchdb-browser')} with its IndexedDB adapter in the same Chromium profile; pouchdb-server ${versionOf('pouchdb-server')} \`--in-memory\` on 127.0.0.1, the page opened on pouchdb-server’s own origin as ours is on the centre’s, so its requests go straight to it). ` +
 			`The same ${fmt(pouch.docs)} visit documents (\`_id\` = the record id, the record’s fields and stamp) were put into a local PouchDB with \`bulkDocs\`, ${WRITE_CHUNK} at a time (${ms1(pouch.loadMs)} ms, untimed), ` +
 			'then each timed run is one `PouchDB.replicate(local, remote, …)` to a new, empty remote database (created before the clock starts). ' +
 			`The budget compares like with like: PouchDB with \`batch_size: ${ourBatch}\`, the records per request of our push in this run. PouchDB with no options (its defaults) is shown beside it, as information.`,
@@ -461,16 +480,21 @@ function pouchMarkdown(pouch, problem, pushRate, ourBatch) {
 }
 
 /**
- * @param {{ pushed: any, pushRate: number, direct: { total: number }, upToDate: Array<[string, { each: number[], cycles: Account[] }]>, many: Awaited<ReturnType<typeof manyTabletsPglite>>, pg: Awaited<ReturnType<typeof manyTabletsPostgres>>, same: any, ourBatch: number }} r
+ * @param {{ pushed: any, pushRate: number, direct: { total: number }, upToDate: Array<[string, { each: number[], cycles: Account[] }]>, many: Awaited<ReturnType<typeof manyTabletsPglite>>, pg: Awaited<ReturnType<typeof manyTabletsPostgres>>, same: any, ourBatch: number,
+ *   cpu: { server: number | null, chromium: number | null } }} r
  */
-function whereTimeGoes({ pushed, pushRate, direct, upToDate, many, pg, same, ourBatch }) {
+function whereTimeGoes({ pushed, pushRate, direct, upToDate, many, pg, same, ourBatch, cpu }) {
 	/** @type {Account} */
 	const time = pushed.time;
 	const budgetMs = (RECORDS / 10_000) * 1000;
 	const out = [
 		`- *Push (${fmt(pushRate)} records/s).* Of the ${ms1(pushed.ms)} ms, ${pct(pushed.postMs, pushed.ms)} had a POST in flight, ${pct(pushed.getMs, pushed.ms)} the GET, ` +
 			`${pct(time.idbOutsideRequests, pushed.ms)} an IndexedDB transaction and no request, ${pct(time.neither, pushed.ms)} neither. ` +
-			`At 10,000 records/s the whole sync has ${fmt(budgetMs)} ms; the POSTs alone took ${fmt(pushed.postMs)} ms, and the same pushes from Node straight to the server ${fmt(direct.total)} ms.`
+			`At 10,000 records/s the whole sync has ${fmt(budgetMs)} ms; the POSTs alone took ${fmt(pushed.postMs)} ms, and the same pushes from Node straight to the server ${fmt(direct.total)} ms.` +
+			(cpu.server === null || cpu.chromium === null
+				? ''
+				: ` The tablet and the centre share this machine’s ${cpus().length} cores: during the sync the server used ${fmt(cpu.server)} ms of CPU and the tablet’s Chromium ${fmt(cpu.chromium)} ms, ` +
+					`${fmt(cpu.server + cpu.chromium)} ms together against the ${fmt(cpus().length * pushed.ms)} ms the cores had in the ${fmt(pushed.ms)} ms of the sync.`)
 	];
 	const [[, idle], [, after]] = /** @type {[[string, { each: number[], cycles: Account[] }], [string, { each: number[], cycles: Account[] }]]} */ (upToDate);
 	/** @param {Account[]} cycles @param {string} kind */
@@ -531,6 +555,45 @@ function serverCpuMs() {
 			if (!fields || Number(fields[1]) !== process.pid) continue;
 			if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('scripts/start.js')) continue;
 			total += ticksMs(Number(fields[11]) + Number(fields[12])); // utime + stime
+		}
+		return total;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * CPU time (user + system, ms) used so far by the Chromium this process launched: its browser
+ * process and every process under it (renderers, GPU, utilities); null where there is no /proc.
+ */
+function chromiumCpuMs() {
+	try {
+		/** @type {Map<string, string[]>} */
+		const children = new Map();
+		/** @type {Map<string, string[]>} */
+		const fieldsOf = new Map();
+		for (const pid of readdirSync('/proc')) {
+			if (!/^\d+$/.test(pid)) continue;
+			const f = statFields(pid);
+			if (!f) continue;
+			fieldsOf.set(pid, f);
+			const list = children.get(/** @type {string} */ (f[1])) ?? [];
+			list.push(pid);
+			children.set(/** @type {string} */ (f[1]), list);
+		}
+		const roots = (children.get(String(process.pid)) ?? []).filter((pid) => {
+			try {
+				return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.includes('chromium');
+			} catch {
+				return false;
+			}
+		});
+		let total = 0;
+		for (const stack = [...roots]; stack.length > 0;) {
+			const pid = /** @type {string} */ (stack.pop());
+			const f = fieldsOf.get(pid);
+			if (f) total += ticksMs(Number(f[11]) + Number(f[12]));
+			stack.push(...(children.get(pid) ?? []));
 		}
 		return total;
 	} catch {
@@ -699,7 +762,7 @@ function visitChanges(t, n) {
 
 /**
  * The centre alone: the same pushes as the page's (`batch` visits each), from Node straight to the
- * server (no browser, no proxy), by a second device enrolled at the same site. Times each POST to
+ * server (no browser), by a second device enrolled at the same site. Times each POST to
  * the last byte.
  * @param {Awaited<ReturnType<typeof startServer>>} server
  * @param {{ siteId: string, sessionId: string, households: Array<{ id: string, cardCode: string }> }} setup

@@ -1,7 +1,7 @@
 /**
  * The tablet side of bench/firstpull.bench.js, in Chromium with real (on-disk) IndexedDB: the app's
- * own Dexie database, enrollment and sync engine, talking to the centre through the page server's
- * same-origin /api proxy. The bench throttles the page's network (and CPU) through CDP and drives
+ * own Dexie database, enrollment and sync engine, on the centre's own origin as a tablet's page is
+ * (its requests go straight to the centre). The bench throttles the page's network (and CPU) through CDP and drives
  * it through `window.firstPullBench`; the requests themselves are timed from CDP's network events,
  * so the page does not wrap `fetch`.
  */

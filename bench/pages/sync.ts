@@ -1,7 +1,7 @@
 /**
  * The tablet side of bench/sync.bench.js, in Chromium with real (on-disk) IndexedDB: the app's own
- * Dexie database, write path and sync engine, talking to the centre through the page server's
- * same-origin /api proxy. The bench drives it through `window.syncBench`.
+ * Dexie database, write path and sync engine, on the centre's own origin as a tablet's page is (its
+ * requests go straight to the centre). The bench drives it through `window.syncBench`.
  *
  * What the engine does is observed, not re-enacted: its fetch is wrapped (each request's time to the
  * last byte of the answer), and a Dexie middleware on the page's database notes every IndexedDB
@@ -293,20 +293,25 @@ async function upToDate(opts: { n: number }) {
 	return { each, requests, cycles };
 }
 
-/**
- * The same visit documents into a local PouchDB (IndexedDB), then one-shot replications to a
- * pouchdb-server through the same-origin /pouch proxy, once per batch size (null: PouchDB's own
- * default, no option given), each to a new database.
- */
-async function pouch(opts: { batchSizes: Array<number | null>; chunk: number; dbName: string }) {
-	const { default: PouchDB } = await import('pouchdb-browser');
+/** The visits written by `writeVisits`, as PouchDB documents (`_id` = the record id). */
+async function visitDocs() {
 	const rows = await db.visits.bulkGet(writtenIds);
-	const docs = rows
+	return rows
 		.map((row) => {
 			if (!row) throw new Error('a written visit is missing');
 			return row;
 		})
 		.map(({ id, hlc, deleted, ...data }) => ({ _id: id, hlc, deleted, ...data }));
+}
+
+/**
+ * The same visit documents into a local PouchDB (IndexedDB), then one-shot replications to the
+ * pouchdb-server this page is opened on (same origin, no proxy, as the centre's page is), once per
+ * batch size (null: PouchDB's own default, no option given), each to a new database.
+ */
+async function pouch(opts: { docs: Array<{ _id: string }>; batchSizes: Array<number | null>; chunk: number; dbName: string }) {
+	const { default: PouchDB } = await import('pouchdb-browser');
+	const docs = opts.docs;
 	const local = new PouchDB(opts.dbName, { adapter: 'idb' });
 	let t0 = performance.now();
 	for (let i = 0; i < docs.length; i += opts.chunk) {
@@ -319,7 +324,7 @@ async function pouch(opts: { batchSizes: Array<number | null>; chunk: number; db
 	const runs = [];
 	for (const batchSize of opts.batchSizes) {
 		const log: Timing[] = [];
-		const remote = new PouchDB(`${location.origin}/pouch/bench-${batchSize ?? 'default'}-${Date.now()}`, { fetch: timedFetch(log) as never });
+		const remote = new PouchDB(`${location.origin}/bench-${batchSize ?? 'default'}-${Date.now()}`, { fetch: timedFetch(log) as never });
 		await remote.info(); // creates the database before the clock starts
 		log.length = 0;
 		t0 = performance.now();
@@ -328,7 +333,7 @@ async function pouch(opts: { batchSizes: Array<number | null>; chunk: number; db
 		const remoteCount = (await remote.info()).doc_count;
 		const kinds: Record<string, { n: number; ms: number }> = {};
 		for (const t of log) {
-			const rest = t.path.replace(/^\/pouch\/?/, '');
+			const rest = t.path.replace(/^\//, '');
 			const sub = rest.replace(/^[^/]+\/?/, '/').replace(/\/_local\/.*/, '/_local/…');
 			const kind = `${t.method} ${rest === '' ? '/ (server)' : sub === '/' ? '/db (info)' : sub}`;
 			const k = (kinds[kind] ??= { n: 0, ms: 0 });
@@ -359,9 +364,10 @@ declare global {
 			writeVisits: typeof writeVisits;
 			push: typeof push;
 			upToDate: typeof upToDate;
+			visitDocs: typeof visitDocs;
 			pouch: typeof pouch;
 		};
 	}
 }
 
-window.syncBench = { setup, writeVisits, push, upToDate, pouch };
+window.syncBench = { setup, writeVisits, push, upToDate, visitDocs, pouch };
