@@ -2,6 +2,14 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vitest/config';
 
+// Under vitest, scratch folders (os.tmpdir(): stores, data folders, Chromium profiles) go to memory
+// when the machine has room there (tests/scratch.ts); the test workers and every process a test
+// starts inherit it.
+if (process.env.VITEST) {
+	const scratch = (await import('./tests/scratch')).memoryScratch();
+	if (scratch) process.env.TMPDIR = scratch;
+}
+
 export default defineConfig({
 	plugins: [
 		sveltekit(),
