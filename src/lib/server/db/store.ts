@@ -26,7 +26,6 @@ export interface Store extends Queryable {
 	close(): Promise<void>;
 }
 
-const JSONB_OID = 3802;
 const JSONB_VERSION = Buffer.of(1);
 
 /**
@@ -155,12 +154,13 @@ async function openPglite(dataDir: string): Promise<Store> {
 		// Stores made before this was done have PGlite's own modes (0644, 0666): only the folder kept
 		// other users out, and a copy of the folder (cp -r, an archive) would not keep even that.
 		makePrivate(dataDir);
-		const { PGlite } = await import('@electric-sql/pglite');
+		const { PGlite, types } = await import('@electric-sql/pglite');
 		const pgDir = join(dataDir, 'pglite');
 		// A jsonb parameter given as a Buffer (jsonbParam) goes as it is, in binary; any other the way
 		// PGlite's own serializer sends it.
-		const jsonb = (x: unknown) => (Buffer.isBuffer(x) ? x : typeof x === 'string' ? x : JSON.stringify(x));
-		const db = await PGlite.create({ dataDir: pgDir, serializers: { [JSONB_OID]: jsonb as (x: unknown) => string } });
+		const own = types.serializers[types.JSONB]!;
+		const jsonb = (x: unknown) => (Buffer.isBuffer(x) ? (x as unknown as string) : own(x));
+		const db = await PGlite.create({ dataDir: pgDir, serializers: { [types.JSONB]: jsonb } });
 		// A new store is unpacked from PGlite's initial database at modes of its own (0666): again.
 		makePrivate(dataDir);
 		const wrap = (q: Pick<typeof db, 'query' | 'exec'>): Queryable => ({
