@@ -31,8 +31,8 @@ const MAX_AFTER = 50;
  * transaction that includes `meta`, and store `clock.state` back in it.
  */
 export async function tabletClock(db: HirobaDB, device: DeviceCredentials, now: () => number = Date.now): Promise<HlcClock> {
-	const [offset, state] = await db.meta.bulkGet([META.clockOffset, META.clock]);
-	return clockFor(device, state?.value as HlcState | undefined, offset?.value as number | undefined, now);
+	const [offset, state] = await db.getMetas<[number, HlcState]>([META.clockOffset, META.clock]);
+	return clockFor(device, state, offset, now);
 }
 
 function clockFor(device: DeviceCredentials, state: HlcState | undefined, offset: number | undefined, now: () => number = Date.now): HlcClock {
@@ -60,7 +60,7 @@ export async function saveRecords<T extends PushableTable>(
 		// (each wait is a trip through the event loop, and a slow tablet feels every one).
 		const ids = parsed.map((p) => p.id);
 		const [[device, offset, clockState], current, stale] = await Promise.all([
-			db.meta.bulkGet([META.device, META.clockOffset, META.clock]),
+			db.getMetas<[DeviceCredentials, number, HlcState]>([META.device, META.clockOffset, META.clock]),
 			db.syncTable(table).bulkGet(ids),
 			// One pending entry per record: an older unsent version is replaced by the newer one, which
 			// inherits what that one replaced.
@@ -71,7 +71,7 @@ export async function saveRecords<T extends PushableTable>(
 				.toArray()
 		]);
 		if (!device) throw new NotEnrolledError();
-		const clock = clockFor(device.value as DeviceCredentials, clockState?.value as HlcState | undefined, offset?.value as number | undefined, opts.now);
+		const clock = clockFor(device, clockState, offset, opts.now);
 		const unsent = new Map(stale.map((e) => [e.id, e]));
 		const rows: Row<T>[] = [];
 		const entries: OutboxEntry[] = [];

@@ -276,8 +276,7 @@ export class SyncEngine {
 		const startedAt = this.#opts.now();
 		// What the cycle starts from, in one read (an up-to-date sync is a handful of small reads):
 		// the credentials, and the outbox's floor for the first pass (#pushAll).
-		const [deviceRow, floorRow] = await this.db.meta.bulkGet([META.device, META.outboxFloor]);
-		const device = deviceRow?.value as DeviceCredentials | undefined;
+		const [device, floor] = await this.db.getMetas<[DeviceCredentials, number]>([META.device, META.outboxFloor]);
 		if (!device) {
 			this.#set({ state: 'not_enrolled' });
 			return;
@@ -299,7 +298,7 @@ export class SyncEngine {
 			// Push everything; then, while some changes were held back for another try (RETRY_IN_CYCLE) and
 			// the last pass got somewhere, push those again; a pass that got nowhere is the last.
 			for (let pass = 1; ; pass++) {
-				await this.#pushAll(device, outcome, false, pass === 1 ? ((floorRow?.value as number | undefined) ?? 0) : undefined);
+				await this.#pushAll(device, outcome, false, pass === 1 ? (floor ?? 0) : undefined);
 				let progress = outcome.applied > 0;
 				if (outcome.clockAhead !== null) {
 					// The centre refused stamps from a clock running ahead of its own: correct the clock,
@@ -725,9 +724,9 @@ export class SyncEngine {
 	 * stay stored and the next sync asks from the last of them; at most the page in flight is lost.
 	 */
 	async #pullAll(device: DeviceCredentials, pending: number): Promise<void> {
-		const [epoch, cursor] = await this.db.meta.bulkGet([META.pullEpoch, META.cursor]);
-		if (epoch?.value !== PULL_EPOCH) await this.#startEpoch(device);
-		let since = (epoch?.value === PULL_EPOCH ? (cursor?.value as string | undefined) : await this.db.getMeta<string>(META.cursor)) ?? '0';
+		const [epoch, cursor] = await this.db.getMetas<[number, string]>([META.pullEpoch, META.cursor]);
+		if (epoch !== PULL_EPOCH) await this.#startEpoch(device);
+		let since = (epoch === PULL_EPOCH ? cursor : await this.db.getMeta<string>(META.cursor)) ?? '0';
 		let next: Promise<PullResponse> | null = this.#pullPage(device, since, pending);
 		while (next) {
 			const page: PullResponse = await next;
