@@ -1,5 +1,6 @@
 import {
 	chmodSync,
+	fstatSync,
 	linkSync,
 	lstatSync,
 	mkdirSync,
@@ -211,5 +212,34 @@ describe.each(testStores())('backup and restore on $name', (ts) => {
 		expect(await errorCodeOf(backupTo(store, join(folder, 'b.json.gz')))).toBe('bad_request');
 		expect(readdirSync(folder)).toEqual(['b.json.gz']);
 		expect(readdirSync(join(folder, 'b.json.gz'))).toEqual([]);
+	});
+
+	it('closes its temporary file once when the backup fails, never a descriptor it no longer holds', async () => {
+		await seed();
+		const folder = mkdtempSync(join(dir, 'once-'));
+		// Every close of a descriptor that is not open is a second close: in the server, where other
+		// files (the store's, sockets) open meanwhile, its number could by then be one of theirs.
+		const binding = (process as unknown as { binding(name: 'fs'): { close(fd: number, ...rest: unknown[]): unknown } }).binding('fs');
+		const close = binding.close;
+		const notOpen: number[] = [];
+		binding.close = function (this: unknown, fd: number, ...rest: unknown[]) {
+			try {
+				fstatSync(fd);
+			} catch {
+				notOpen.push(fd);
+			}
+			return close.call(this, fd, ...rest);
+		};
+		try {
+			const failing: Store = { ...store, transaction: () => Promise.reject(new Error('the store went away')) };
+			await expect(backupTo(failing, join(folder, 'a.json.gz'))).rejects.toThrow('the store went away');
+			mkdirSync(join(folder, 'b.json.gz'));
+			expect(await errorCodeOf(backupTo(store, join(folder, 'b.json.gz')))).toBe('bad_request');
+			await backupTo(store, join(folder, 'c.json.gz'));
+		} finally {
+			binding.close = close;
+		}
+		expect(notOpen).toEqual([]);
+		expect(readdirSync(folder).sort()).toEqual(['b.json.gz', 'c.json.gz']);
 	});
 });

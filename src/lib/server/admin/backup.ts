@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { close, constants, createWriteStream, fchmod, fsync, open } from 'node:fs';
+import { close, constants, createWriteStream, fchmod, fsync, open, type WriteStream } from 'node:fs';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -161,6 +161,9 @@ export async function backupTo(store: Store, file: string): Promise<BackupSummar
 	}
 	const gzip = createGzip();
 	// The descriptor stays open after the stream finishes, to be flushed to disk before it is closed.
+	// Then the stream closes it (closeStream): a destroyed stream closes its descriptor, autoClose or
+	// not, so the stream is the one place that does, exactly once. (Closed a second time, the number
+	// may by then belong to another file of this process: a store's, a socket.)
 	const out = createWriteStream('', { fd: tmp.fd, autoClose: false });
 	const written = new Promise<void>((resolve, reject) => {
 		out.on('finish', resolve);
@@ -173,7 +176,6 @@ export async function backupTo(store: Store, file: string): Promise<BackupSummar
 		if (!gzip.write(text)) await Promise.race([once(gzip, 'drain'), written]);
 	};
 	const createdAt = new Date().toISOString();
-	let closed = false;
 	try {
 		const summary = await store.transaction(async (tx) => {
 			// One snapshot for every table. (Not the sync read lock: pushes need not wait for a backup.)
@@ -206,22 +208,34 @@ export async function backupTo(store: Store, file: string): Promise<BackupSummar
 		gzip.end();
 		await written;
 		await fsyncFd(tmp.fd);
-		closed = true;
-		await closeFd(tmp.fd);
+		await closeStream(out);
 		await rename(tmp.path, file);
 		await syncFolder(dirname(file));
 		const { size } = await stat(file);
 		return { file, bytes: size, createdAt, ...summary };
 	} catch (e) {
 		gzip.destroy();
-		// A write still in flight finishes before the stream says it is closed; only then may the
-		// descriptor go (its number could otherwise be reused and the late write land elsewhere).
-		if (!out.closed) await new Promise<void>((resolve) => out.destroy().once('close', () => resolve()));
-		if (!closed) await closeFd(tmp.fd).catch(() => {});
+		// A write still in flight finishes before the stream closes the descriptor (its number could
+		// otherwise be reused and the late write land elsewhere).
+		await closeStream(out).catch(() => {});
 		await rm(tmp.path, { force: true }).catch(() => {});
 		if (!(e instanceof ApiError) && typeof (e as NodeJS.ErrnoException).syscall === 'string') fsError(e, file);
 		throw e;
 	}
+}
+
+/**
+ * Close a file stream and with it its descriptor, once: after any write in flight, and not again if
+ * it is closed already. A failure to close (the last chance for a delayed write error) is thrown.
+ */
+function closeStream(out: WriteStream): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (out.closed) return resolve();
+		let failure: Error | null = null;
+		out.once('error', (e) => (failure = e));
+		out.once('close', () => (failure ? reject(failure) : resolve()));
+		out.destroy();
+	});
 }
 
 /** Read and check a backup file. */
