@@ -99,6 +99,11 @@ export class SyncError extends Error {
 
 const BYTE_BUDGET = MAX_PUSH_BYTES - 4096; // room for the envelope around the changes
 
+/** One outbox entry as a change of the push body, JSON-encoded. */
+function encodeChange(e: OutboxEntry): string {
+	return JSON.stringify({ table: e.table, id: e.id, hlc: e.hlc, deleted: e.deleted, data: e.data });
+}
+
 interface PushOutcome {
 	drained: boolean;
 	rejectedSome: boolean;
@@ -128,6 +133,8 @@ export class SyncEngine {
 	readonly #opts: Required<Omit<SyncEngineOptions, 'fetch'>> & { fetch: typeof fetch };
 	#status: SyncStatus = { state: 'idle', pending: 0, rejected: 0, lastSuccessAt: null, lastError: null, progress: null, evicted: false, nextRetryAt: null };
 	#listeners = new Set<(s: SyncStatus) => void>();
+	/** Changes encoded while a batch was measured (#nextBatch), so each is encoded once a push. */
+	#encoded = new WeakMap<OutboxEntry, string>();
 	#running: Promise<void> | null = null;
 	#again = false;
 	/** Local writes announced through notifyWrite(), to know whether counts may have moved. */
@@ -639,10 +646,8 @@ export class SyncEngine {
 		const { body, serverTime } = await this.#request(device, '/api/v1/sync/push', {
 			method: 'POST',
 			headers: { 'content-type': 'application/json', [PENDING_HEADER]: String(pending) },
-			body: JSON.stringify({
-				protocol: PROTOCOL_VERSION,
-				changes: batch.map((e) => ({ table: e.table, id: e.id, hlc: e.hlc, deleted: e.deleted, data: e.data }))
-			})
+			// The same document as JSON.stringify({ protocol, changes }), from the changes as measured.
+			body: `{"protocol":${JSON.stringify(PROTOCOL_VERSION)},"changes":[${batch.map((e) => this.#encoded.get(e) ?? encodeChange(e)).join(',')}]}`
 		});
 		const parsed = pushResponse.safeParse(body);
 		if (!parsed.success || parsed.data.results.length !== batch.length) throw new SyncError('bad_response', 'the centre’s push answer does not match the push');
@@ -708,10 +713,12 @@ export class SyncEngine {
 		const batch: OutboxEntry[] = [];
 		let bytes = 0;
 		for (const e of candidates) {
-			const size = JSON.stringify(e.data).length * 3 + 200; // worst case UTF-8 plus envelope
+			const change = encodeChange(e);
+			const size = change.length * 3 + 1; // worst case UTF-8 (3 bytes a UTF-16 unit), and the comma
 			if (batch.length > 0 && bytes + size > BYTE_BUDGET) break;
 			bytes += size;
 			batch.push(e);
+			this.#encoded.set(e, change);
 		}
 		return batch;
 	}
