@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCardCode } from '../../src/lib/domain/card-code';
 import { makePlace, runAdmin, startServer, type Place, type RunningServer } from '../server-process';
 import { enrollOnStaffFace, expectAccessible, launch, launchTablet, newContext, signInAtCentre } from './browser';
+import { makeEmptyCameraVideo } from './fake-camera';
 import { enrollProbe, households, type Probe } from './probe';
 
 interface CentreVisit {
@@ -98,7 +99,7 @@ describe('families at the centre, and a reissued card at the kiosk', () => {
 		expect(families.length).toBeGreaterThanOrEqual(3);
 		oldCard = families[0]!.cardCode;
 		browser = await launch();
-		tablet = await launchTablet(join(work, 'profile'), null);
+		tablet = await launchTablet(join(work, 'profile'), makeEmptyCameraVideo(work));
 		kiosk = tablet.pages()[0] ?? (await tablet.newPage());
 	});
 	afterAll(async () => {

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCardCode } from '../../src/lib/domain/card-code';
 import { makePlace, runAdmin, startServer, type Place, type RunningServer } from '../server-process';
 import { enrollOnStaffFace, expectAccessible, launch, launchTablet, newContext, signInAtCentre } from './browser';
+import { makeEmptyCameraVideo } from './fake-camera';
 import { enrollProbe, households } from './probe';
 
 const NOTE = '夜泣きが続いている。母が眠れていない。';
@@ -85,7 +86,7 @@ describe('the consultation log on the staff face', () => {
 		const sites = (await runAdmin(['sites', '--json'], { dataDir: place.dataDir })).json<{ sites: Array<{ id: string; nameJa: string }> }>().sites;
 		cards = await siteCards(server, place.dataDir, sites.find((s) => s.nameJa === siteName)!.id);
 		expect(cards.length).toBeGreaterThanOrEqual(2);
-		tablet = await launchTablet(join(work, 'profile'), null);
+		tablet = await launchTablet(join(work, 'profile'), makeEmptyCameraVideo(work));
 		page = tablet.pages()[0] ?? (await tablet.newPage());
 	});
 	afterAll(async () => {

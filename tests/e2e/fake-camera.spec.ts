@@ -1,9 +1,10 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import jsQR from 'jsqr';
 import { describe, expect, it } from 'vitest';
 import { makeCardCode, cardQrPayload } from '../../src/lib/domain/card-code';
-import { makeFakeCameraVideo, renderLuma } from './fake-camera';
+import { makeEmptyCameraVideo, makeFakeCameraVideo, renderLuma } from './fake-camera';
 
 /** The luma plane as the RGBA a QR reader takes. */
 function rgba(width: number, height: number, y: Uint8Array): Uint8ClampedArray {
@@ -24,6 +25,22 @@ describe('fake camera video', () => {
 			expect(file.subarray(headerEnd, headerEnd + 6).toString('ascii')).toBe('FRAME\n');
 		} finally {
 			rmSync(dirname(path), { recursive: true, force: true });
+		}
+	});
+
+	it('writes an empty room: one small frame, no code in it', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'hiroba-camera-'));
+		try {
+			const file = readFileSync(makeEmptyCameraVideo(dir));
+			const headerEnd = file.indexOf(0x0a) + 1;
+			expect(file.subarray(0, headerEnd).toString('ascii')).toBe('YUV4MPEG2 W320 H240 F5:1 Ip A1:1 C420jpeg\n');
+			expect(file.length).toBe(headerEnd + 'FRAME\n'.length + 320 * 240 * 1.5);
+			const y = file.subarray(headerEnd + 6, headerEnd + 6 + 320 * 240);
+			expect(jsQR(rgba(320, 240, y), 320, 240)).toBeNull();
+			// The room's gradient, darker than a card: top row 96, bottom row 136.
+			expect([y[0], y[320 * 239]]).toEqual([96, 136]);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
 		}
 	});
 

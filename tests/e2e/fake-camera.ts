@@ -83,7 +83,24 @@ export function renderLuma(payload: string, opts: FakeCameraOptions = {}): { wid
 
 /** Write the .y4m and return its path. */
 export function makeFakeCameraVideo(payload: string, opts: FakeCameraOptions = {}): string {
-	const { width, height, y } = renderLuma(payload, opts);
+	return writeY4m(renderLuma(payload, opts), opts);
+}
+
+/**
+ * A camera that sees the room and no card: 320 × 240, one frame at 5 fps. For journeys that need
+ * the kiosk's camera running but never show it a card (the cards are typed by the wedge scanner):
+ * Chromium's own test pattern (1280 × 720 at 30 fps, moving) costs the page and the decoder far
+ * more, and nothing of it is asserted.
+ */
+export function makeEmptyCameraVideo(dir: string): string {
+	const width = 320;
+	const height = 240;
+	const y = new Uint8Array(width * height);
+	for (let py = 0; py < height; py++) y.fill(96 + Math.round((40 * py) / height), py * width, (py + 1) * width);
+	return writeY4m({ width, height, y }, { frames: 1, fps: 5, path: join(dir, 'empty-camera.y4m') });
+}
+
+function writeY4m({ width, height, y }: { width: number; height: number; y: Uint8Array }, opts: FakeCameraOptions): string {
 	const frames = opts.frames ?? 4;
 	const fps = opts.fps ?? 15;
 	// Grey: no colour at all, so both chroma planes are the neutral 128.

@@ -21,6 +21,7 @@ import { enroll, push, Tablet } from '../device-api';
 import * as f from '../factories';
 import { sidewaysOverflow, smallText, splitJapaneseWords } from './layout';
 import { enrollOnStaffFace, expectAccessible, launchTablet, scannerTypes } from './browser';
+import { makeEmptyCameraVideo } from './fake-camera';
 import { enrollProbe, households } from './probe';
 
 interface Found {
@@ -271,7 +272,7 @@ describe('the kiosk in every language', () => {
 		expect(pushed.status).toBe(200);
 		expect(pushed.body.results.every((r) => r.status === 'applied')).toBe(true);
 		// Chromium's own test pattern for a camera: the camera runs, and reads no code by itself.
-		tablet = await launchTablet(join(work, 'profile'), null);
+		tablet = await launchTablet(join(work, 'profile'), makeEmptyCameraVideo(work));
 		page = tablet.pages()[0] ?? (await tablet.newPage());
 	});
 	afterAll(async () => {

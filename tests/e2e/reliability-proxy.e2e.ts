@@ -23,6 +23,7 @@ import { formatCardCode } from '../../src/lib/domain/card-code';
 import { mulberry32 } from '../../src/lib/domain/prng';
 import { makePlace, startServer, type Place, type RunningServer } from '../server-process';
 import { enrollOnStaffFace, launchTablet } from './browser';
+import { makeEmptyCameraVideo } from './fake-camera';
 import { answerJson, FAULTS, startFaultProxy, type Fault, type FaultProxy } from './fault-proxy';
 import { centreRowsOf, pushedCount, sortRows, type StampedRow } from './reliability';
 
@@ -102,7 +103,10 @@ describe.each(SEEDS)('a kiosk tablet checking families in through a network that
 	beforeAll(async () => {
 		place = await makePlace('pglite', { from: 'demo' });
 		work = mkdtempSync(join(tmpdir(), 'hiroba-proxy-e2e-'));
-		[server, tablet] = await Promise.all([startServer({ dataDir: place.dataDir, timeoutMs: 180_000 }), launchTablet(join(work, 'profile'), null)]);
+		[server, tablet] = await Promise.all([
+			startServer({ dataDir: place.dataDir, timeoutMs: 180_000 }),
+			launchTablet(join(work, 'profile'), makeEmptyCameraVideo(work))
+		]);
 		proxy = await startFaultProxy(server.url, { random: mulberry32(SEED + 7) });
 		// Every version the centre said it applied, from every push that reached it, answered or not.
 		proxy.onExchange = (r, a) => {

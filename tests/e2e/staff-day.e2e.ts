@@ -20,6 +20,7 @@ import { tokyoInstant } from '../../src/lib/client/state/visit-edit';
 import { syncErrorJa } from '../../src/lib/client/sync/error-text';
 import { makePlace, privateBuild, runAdmin, startServer, type Place, type RunningServer } from '../server-process';
 import { enrollOnStaffFace, expectAccessible, launchTablet } from './browser';
+import { makeEmptyCameraVideo } from './fake-camera';
 import { enrollProbe, type Probe } from './probe';
 import { changedServiceWorker, readServiceWorker, writeServiceWorker, type ServiceWorkerFiles } from './sw-patch';
 
@@ -146,7 +147,7 @@ describe('a day on the staff face', () => {
 		const n = households.find((h) => h.data.nickname)!;
 		expect(n).toBeDefined();
 		named = { cardCode: n.data.cardCode, nickname: n.data.nickname! };
-		tablet = await launchTablet(join(work, 'profile'), null);
+		tablet = await launchTablet(join(work, 'profile'), makeEmptyCameraVideo(work));
 		page = tablet.pages()[0] ?? (await tablet.newPage());
 	});
 	afterAll(async () => {
