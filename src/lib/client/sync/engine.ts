@@ -598,9 +598,8 @@ export class SyncEngine {
 					await next.catch(() => []);
 				}
 				await acking;
-				const deferredBefore = outcome.deferred;
-				acking = this.#settle(batch, answer, outcome, final, contiguous).then(() => {
-					if (outcome.deferred > deferredBefore) contiguous = false;
+				acking = this.#settle(batch, answer, outcome, final, contiguous).then((deferred) => {
+					if (deferred > 0) contiguous = false;
 				});
 				done += batch.length;
 				if (showProgress) this.#set({ progress: { done: Math.min(done, total), total } });
@@ -612,14 +611,14 @@ export class SyncEngine {
 		outcome.drained = true;
 	}
 
-	/** Record the centre's answer to a batch: the outbox settled, the outcome counted. */
+	/** Record the centre's answer to a batch: the outbox settled, the outcome counted. Resolves with how many of its changes wait for another pass. */
 	#settle(
 		batch: OutboxEntry[],
 		answer: { results: PushResult[]; serverTime: number | null },
 		outcome: PushOutcome,
 		final: boolean,
 		fromFloor: boolean
-	): Promise<void> {
+	): Promise<number> {
 		if (answer.results.some((r) => r.status === 'rejected' && r.error?.code === 'clock_ahead')) {
 			outcome.clockAhead = answer.serverTime ?? this.#opts.now();
 		}
@@ -628,6 +627,7 @@ export class SyncEngine {
 			outcome.deferred += deferred;
 			outcome.applied += answer.results.filter((r) => r.status === 'applied').length;
 			answer.results.forEach((r, k) => r.error?.code === 'clock_ahead' && outcome.refusedAhead.push(batch[k]!.seq!));
+			return deferred;
 		});
 	}
 
