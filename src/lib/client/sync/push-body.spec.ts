@@ -48,7 +48,8 @@ async function waiting(n: number, data: (i: number) => unknown): Promise<OutboxE
 		hlc: `${String(1_700_000_000_000 + i).padStart(15, '0')}:0000:${'a'.repeat(16)}`,
 		deleted: i % 7 === 3,
 		data: data(i),
-		state: 'pending'
+		state: 'pending',
+		createdAt: 1_700_000_000_000 + i
 	}));
 	await db.outbox.bulkAdd(entries);
 	return entries;
