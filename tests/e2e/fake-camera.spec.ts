@@ -28,13 +28,13 @@ describe('fake camera video', () => {
 		}
 	});
 
-	it('writes an empty room: one small frame, no code in it', () => {
+	it('writes an empty room: four small frames, no code in them', () => {
 		const dir = mkdtempSync(join(tmpdir(), 'hiroba-camera-'));
 		try {
 			const file = readFileSync(makeEmptyCameraVideo(dir));
 			const headerEnd = file.indexOf(0x0a) + 1;
 			expect(file.subarray(0, headerEnd).toString('ascii')).toBe('YUV4MPEG2 W320 H240 F5:1 Ip A1:1 C420jpeg\n');
-			expect(file.length).toBe(headerEnd + 'FRAME\n'.length + 320 * 240 * 1.5);
+			expect(file.length).toBe(headerEnd + 4 * ('FRAME\n'.length + 320 * 240 * 1.5));
 			const y = file.subarray(headerEnd + 6, headerEnd + 6 + 320 * 240);
 			expect(jsQR(rgba(320, 240, y), 320, 240)).toBeNull();
 			// The room's gradient, darker than a card: top row 96, bottom row 136.
