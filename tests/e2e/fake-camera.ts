@@ -30,6 +30,9 @@ export interface FakeCameraOptions {
 
 const QUIET = 4; // modules of white border, as the QR specification asks
 
+/** The "room" behind the card: a soft vertical gradient, darker than the card (luma of row `py`). */
+const roomLuma = (py: number, height: number): number => 96 + Math.round((40 * py) / height);
+
 /** The frames' luma plane (Y, 0–255, full range): exported for the spec, which decodes it. */
 export function renderLuma(payload: string, opts: FakeCameraOptions = {}): { width: number; height: number; y: Uint8Array } {
 	const width = opts.width ?? 640;
@@ -62,8 +65,7 @@ export function renderLuma(payload: string, opts: FakeCameraOptions = {}): { wid
 	const y = new Uint8Array(width * height);
 	const LUMA = { dark: 24, light: 236 };
 	for (let py = 0; py < height; py++) {
-		// The "room": a soft vertical gradient, darker than the card.
-		const room = 96 + Math.round((40 * py) / height);
+		const room = roomLuma(py, height);
 		for (let px = 0; px < width; px++) {
 			let sum = 0;
 			for (const [ox, oy] of [
@@ -96,7 +98,7 @@ export function makeEmptyCameraVideo(dir: string): string {
 	const width = 320;
 	const height = 240;
 	const y = new Uint8Array(width * height);
-	for (let py = 0; py < height; py++) y.fill(96 + Math.round((40 * py) / height), py * width, (py + 1) * width);
+	for (let py = 0; py < height; py++) y.fill(roomLuma(py, height), py * width, (py + 1) * width);
 	// Four frames, not one: with a one-frame file, a kiosk reloading onto a new build hung on its
 	// load in 1 of 3 runs of staff-day.e2e.ts (none in 10 with four, none in 4 with the test pattern).
 	return writeY4m({ width, height, y }, { frames: 4, fps: 5, path: join(dir, 'empty-camera.y4m') });
