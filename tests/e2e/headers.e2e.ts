@@ -53,6 +53,13 @@ describe('the faces under the security headers', () => {
 		);
 		expect(worker).toBe(`${server.url}/service-worker.js`);
 		await page.getByRole('heading').first().waitFor();
+		// The shell carries its styles (kit.inlineStyleThreshold: no stylesheet to fetch before the
+		// first paint; Kit lists the files only as disabled links, which load nothing), and the policy
+		// lets them apply.
+		const shell = (await res?.text()) ?? '';
+		expect(shell).toMatch(/<style>/);
+		expect(shell).not.toMatch(/rel="stylesheet"(?! disabled)/);
+		expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe('rgb(255, 250, 243)');
 		expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
 		expect(errors).toEqual([]);
 		await ctx.close();

@@ -97,6 +97,21 @@ describe('tokyoDate', () => {
 		expect(tokyoDate('2026-11-25T00:30:00+09:00')).toBe('2026-11-25');
 	});
 
+	it('agrees with the IANA Asia/Tokyo calendar for any instant from 1952 on', () => {
+		const intl = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit' });
+		fc.assert(
+			fc.property(fc.integer({ min: Date.UTC(1952, 0, 1), max: Date.UTC(2200, 0, 1) }), (t) => {
+				expect(tokyoDate(t)).toBe(intl.format(t));
+			}),
+			{ numRuns: 2000 }
+		);
+	});
+
+	it('refuses an instant that is not one', () => {
+		expect(() => tokyoDate('not a date')).toThrow(RangeError);
+		expect(() => tokyoDate(Number.NaN)).toThrow(RangeError);
+	});
+
 	it('takes a Date or epoch milliseconds', () => {
 		expect(tokyoDate(new Date('2026-11-24T15:30:00Z'))).toBe('2026-11-25');
 		expect(tokyoDate(Date.UTC(2026, 10, 24, 15, 30))).toBe('2026-11-25');

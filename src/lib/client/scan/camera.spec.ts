@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CAMERA_STORAGE_KEY, CameraController, CameraError, cameraConstraints, decodeSize, readFacing, saveFacing, toCameraError } from './camera';
+import { CAMERA_STORAGE_KEY, CameraController, MAX_GRABS_PER_SECOND, CameraError, cameraConstraints, decodeSize, readFacing, saveFacing, toCameraError } from './camera';
 
 function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> & { map: Map<string, string> } {
 	const map = new Map<string, string>();
@@ -39,6 +39,13 @@ describe('camera choice', () => {
 		const video = cameraConstraints('user').video as MediaTrackConstraints;
 		expect(video.facingMode).toEqual({ ideal: 'user' });
 		expect(video.width).toEqual({ ideal: 1280 });
+		expect(video.height).toEqual({ ideal: 720 });
+	});
+
+	it('asks for 15 frames a second, no more than the decoder can take', () => {
+		const video = cameraConstraints('environment').video as MediaTrackConstraints;
+		expect(video.frameRate).toEqual({ ideal: 15 });
+		expect(MAX_GRABS_PER_SECOND).toBeLessThanOrEqual(15);
 	});
 
 	it('scales wide frames down to the decode width', () => {
