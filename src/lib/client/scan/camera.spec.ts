@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CAMERA_STORAGE_KEY, CameraController, MAX_GRABS_PER_SECOND, CameraError, cameraConstraints, decodeSize, readFacing, saveFacing, toCameraError } from './camera';
+import {
+	CAMERA_STORAGE_KEY,
+	CameraController,
+	MAX_GRABS_PER_SECOND,
+	CameraError,
+	cameraConstraints,
+	decodeSize,
+	readFacing,
+	saveFacing,
+	toCameraError
+} from './camera';
 
 function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> & { map: Map<string, string> } {
 	const map = new Map<string, string>();
