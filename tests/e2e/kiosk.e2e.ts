@@ -163,6 +163,15 @@ describe('kiosk check-in on a tablet', () => {
 		undoCard = pool.find((h) => h.id !== family.id && h.kids.length > 0)!.cardCode;
 		const video = makeFakeCameraVideo(cardQrPayload(cards[0]!), { width: 1280, height: 720, size: 320, path: join(work, 'card0.y4m') });
 		tablet = await launchTablet(profile, video);
+		// The notes the kiosk's chime plays, in order (src/lib/client/feedback.ts).
+		await tablet.addInitScript(() => {
+			const played: number[] = ((window as unknown as { chimes: number[] }).chimes = []);
+			const start = OscillatorNode.prototype.start;
+			OscillatorNode.prototype.start = function (this: OscillatorNode, ...args: Parameters<OscillatorNode['start']>) {
+				played.push(this.frequency.value);
+				return start.apply(this, args);
+			};
+		});
 		page = tablet.pages()[0] ?? (await tablet.newPage());
 	});
 	afterAll(async () => {
@@ -204,6 +213,8 @@ describe('kiosk check-in on a tablet', () => {
 		const text = await confirmation(page);
 		expect(text).toContain('受付しました');
 		expect(text).toMatch(/ようこそ/);
+		// …and sounds it, once, as a check-in (two rising notes).
+		await expect.poll(() => page.evaluate(() => (window as unknown as { chimes: number[] }).chimes)).toEqual([880, 1318.5]);
 		await expectAccessible(page, expect);
 		await expect
 			.poll(async () => (await centreVisits(server, probe)).filter((v) => v.data.cardCode === cards[0] && !v.deleted).length, { timeout: 20_000 })
