@@ -92,9 +92,10 @@ export function saveFacing(facing: Facing, storage: SmallStorage | null = defaul
 /**
  * The frame rate asked of the camera: 15 a second. The decoder takes at most MAX_GRABS_PER_SECOND
  * frames (in practice 3–5 a second on a tablet), so 30 only doubles the frames the tablet captures
- * and draws into the preview. Measured on the tablet stand-in (bench/kiosk.bench.js, 4× CPU
- * throttling, 2 cores), asking 15 instead of 30: check-in p50 157 against 186–208 ms, offline cold
- * start 2.8 against 3.0–3.2 s. A preview at 15 frames a second is smooth enough to aim a card.
+ * and draws into the preview. bench/kiosk.bench.js, three runs each way on 2 shared cores, 15
+ * against 30: check-in p50 on the tablet stand-in (4× CPU throttling, camera running) 157–201
+ * against 186–208 ms, unthrottled 41–51 against 53–55 ms; offline cold start 2.8–3.0 against
+ * 3.0–3.2 s. A preview at 15 frames a second is smooth enough to aim a card.
  */
 export const CAMERA_FRAME_RATE = 15;
 
